@@ -1,0 +1,342 @@
+#include "gateway/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "http/client.hpp"
+
+namespace cutover::gateway {
+namespace {
+
+// Collects every problem with its path instead of stopping at the first.
+class Reader {
+ public:
+  std::vector<std::string> errors;
+
+  void fail(const std::string& path, const std::string& what) { errors.push_back(path + ": " + what); }
+
+  bool is_map(const YAML::Node& n, const std::string& path) {
+    if (n.IsMap()) return true;
+    fail(path, "expected a mapping");
+    return false;
+  }
+
+  void only_keys(const YAML::Node& n, const std::string& path, std::initializer_list<const char*> keys) {
+    for (const auto& kv : n) {
+      auto k = kv.first.as<std::string>();
+      if (std::none_of(keys.begin(), keys.end(), [&](const char* a) { return k == a; }))
+        fail(join(path, k), "unknown key");
+    }
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  template <class T>
+  void get(const YAML::Node& parent, const std::string& path, const char* key, T& out) {
+    auto n = parent[key];
+    if (!n || n.IsNull()) return;
+    try {
+      out = n.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(join(path, key), std::string("expected ") + type_name<T>());
+    }
+  }
+
+  void get_ms(const YAML::Node& parent, const std::string& path, const char* key, milliseconds& out) {
+    long long v = out.count();
+    get(parent, path, key, v);
+    if (v < 0) fail(join(path, key), "must not be negative");
+    out = milliseconds(v);
+  }
+
+  template <class T>
+  static const char* type_name() {
+    if constexpr (std::is_same_v<T, bool>) return "true or false";
+    else if constexpr (std::is_integral_v<T>) return "an integer";
+    else return "a string";
+  }
+};
+
+// "NAME" of an environment variable -> its value; errors if unset.
+std::string from_env(Reader& r, const std::string& path, const std::string& var) {
+  const char* v = std::getenv(var.c_str());
+  if (!v || !*v) {
+    r.fail(path, "environment variable " + var + " is not set");
+    return {};
+  }
+  return v;
+}
+
+void parse_limits(Reader& r, const YAML::Node& n, const std::string& path, Config& c) {
+  if (!r.is_map(n, path)) return;
+  r.only_keys(n, path, {"max_body_bytes", "max_header_bytes", "header_timeout_ms", "body_timeout_ms",
+                        "idle_timeout_ms", "write_timeout_ms", "max_connections", "max_streams"});
+  auto& l = c.limits;
+  r.get(n, path, "max_body_bytes", l.max_body_bytes);
+  r.get(n, path, "max_header_bytes", l.max_header_bytes);
+  r.get_ms(n, path, "header_timeout_ms", l.header_timeout);
+  r.get_ms(n, path, "body_timeout_ms", l.body_timeout);
+  r.get_ms(n, path, "idle_timeout_ms", l.idle_timeout);
+  r.get_ms(n, path, "write_timeout_ms", l.write_timeout);
+  r.get(n, path, "max_connections", l.max_connections);
+  r.get(n, path, "max_streams", c.max_streams);
+  if (l.max_body_bytes == 0) r.fail(path + ".max_body_bytes", "must be positive");
+  if (l.max_header_bytes < 1024) r.fail(path + ".max_header_bytes", "must be at least 1024");
+  if (l.max_connections == 0) r.fail(path + ".max_connections", "must be positive");
+}
+
+void parse_api_keys(Reader& r, const YAML::Node& n, Config& c) {
+  if (!n.IsSequence()) return r.fail("api_keys", "expected a list");
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    std::string path = "api_keys[" + std::to_string(i) + "]";
+    const auto& k = n[i];
+    if (!r.is_map(k, path)) continue;
+    r.only_keys(k, path, {"id", "key", "key_env", "key_sha256", "tenant", "models"});
+    ApiKey key;
+    std::string plain, env, hex;
+    r.get(k, path, "id", key.id);
+    r.get(k, path, "key", plain);
+    r.get(k, path, "key_env", env);
+    r.get(k, path, "key_sha256", hex);
+    r.get(k, path, "tenant", key.tenant);
+    if (key.id.empty()) r.fail(path + ".id", "required");
+    int sources = !plain.empty() + !env.empty() + !hex.empty();
+    if (sources != 1) {
+      r.fail(path, "exactly one of key, key_env or key_sha256 is required");
+      continue;
+    }
+    if (!env.empty()) plain = from_env(r, path + ".key_env", env);
+    if (!hex.empty()) {
+      if (!parse_sha256_hex(hex, key.digest)) r.fail(path + ".key_sha256", "expected 64 hex characters");
+    } else {
+      key.digest = sha256(plain);
+    }
+    if (auto m = k["models"]) {
+      if (!m.IsSequence()) r.fail(path + ".models", "expected a list of model aliases");
+      else for (const auto& e : m) key.models.push_back(e.as<std::string>());
+    } else {
+      key.models.push_back("*");
+    }
+    c.api_keys.push_back(std::move(key));
+  }
+}
+
+void parse_providers(Reader& r, const YAML::Node& n, Config& c) {
+  if (!n.IsSequence()) return r.fail("providers", "expected a list");
+  std::unordered_map<std::string, std::shared_ptr<http::ssl::context>> tls_by_ca;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    std::string path = "providers[" + std::to_string(i) + "]";
+    const auto& y = n[i];
+    if (!r.is_map(y, path)) continue;
+    r.only_keys(y, path, {"name", "base_url", "api_key", "api_key_env", "ca_file", "connect_timeout_ms",
+                          "request_timeout_ms", "stream_idle_timeout_ms", "max_response_bytes"});
+    auto p = std::make_unique<Provider>();
+    std::string url, env, ca;
+    r.get(y, path, "name", p->name);
+    r.get(y, path, "base_url", url);
+    r.get(y, path, "api_key", p->api_key);
+    r.get(y, path, "api_key_env", env);
+    r.get(y, path, "ca_file", ca);
+    r.get_ms(y, path, "connect_timeout_ms", p->connect_timeout);
+    r.get_ms(y, path, "request_timeout_ms", p->request_timeout);
+    r.get_ms(y, path, "stream_idle_timeout_ms", p->stream_idle_timeout);
+    r.get(y, path, "max_response_bytes", p->max_response_bytes);
+    if (p->name.empty()) r.fail(path + ".name", "required");
+    if (url.empty()) {
+      r.fail(path + ".base_url", "required (for example http://127.0.0.1:9000/v1)");
+    } else if (auto u = http::parse_url(url); !u) {
+      r.fail(path + ".base_url", u.error().message());
+    } else {
+      p->url = std::move(u.value());
+    }
+    if (!p->api_key.empty() && !env.empty()) r.fail(path, "api_key and api_key_env are exclusive");
+    if (!env.empty()) p->api_key = from_env(r, path + ".api_key_env", env);
+    if (p->url.tls || !ca.empty()) {
+      auto& ctx = tls_by_ca[ca];
+      try {
+        if (!ctx) ctx = http::make_client_tls_context(ca);
+        p->tls = ctx;
+      } catch (const std::exception& e) {
+        r.fail(path + ".ca_file", e.what());
+      }
+    }
+    for (const auto& other : c.providers)
+      if (other->name == p->name) r.fail(path + ".name", "duplicate provider '" + p->name + "'");
+    c.providers.push_back(std::move(p));
+  }
+}
+
+void parse_routes(Reader& r, const YAML::Node& n, Config& c) {
+  if (!n.IsSequence()) return r.fail("routes", "expected a list");
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    std::string path = "routes[" + std::to_string(i) + "]";
+    const auto& y = n[i];
+    if (!r.is_map(y, path)) continue;
+    r.only_keys(y, path, {"alias", "targets", "retry"});
+    Route route;
+    route.index = c.routes.size();
+    r.get(y, path, "alias", route.alias);
+    if (route.alias.empty()) r.fail(path + ".alias", "required");
+    if (c.route_index.count(route.alias)) r.fail(path + ".alias", "duplicate alias '" + route.alias + "'");
+    std::ostringstream canon;  // what the route version is a digest of
+    canon << route.alias;
+    auto t = y["targets"];
+    if (!t || !t.IsSequence() || t.size() == 0) {
+      r.fail(path + ".targets", "expected a non-empty list of {provider, model}");
+    } else {
+      for (std::size_t j = 0; j < t.size(); ++j) {
+        std::string tp = path + ".targets[" + std::to_string(j) + "]";
+        if (!r.is_map(t[j], tp)) continue;
+        r.only_keys(t[j], tp, {"provider", "model"});
+        std::string provider;
+        Target target;
+        r.get(t[j], tp, "provider", provider);
+        r.get(t[j], tp, "model", target.model);
+        if (target.model.empty()) r.fail(tp + ".model", "required");
+        for (const auto& p : c.providers)
+          if (p->name == provider) target.provider = p.get();
+        if (!target.provider) r.fail(tp + ".provider", "unknown provider '" + provider + "'");
+        canon << '|' << provider << '|' << target.model;
+        route.targets.push_back(std::move(target));
+      }
+    }
+    if (auto rt = y["retry"]) {
+      std::string rp = path + ".retry";
+      if (r.is_map(rt, rp)) {
+        r.only_keys(rt, rp, {"max_attempts", "backoff_initial_ms", "backoff_max_ms", "max_retry_after_ms"});
+        r.get(rt, rp, "max_attempts", route.retry.max_attempts);
+        r.get_ms(rt, rp, "backoff_initial_ms", route.retry.backoff_initial);
+        r.get_ms(rt, rp, "backoff_max_ms", route.retry.backoff_max);
+        r.get_ms(rt, rp, "max_retry_after_ms", route.retry.max_retry_after);
+        if (route.retry.max_attempts < 1 || route.retry.max_attempts > 10)
+          r.fail(rp + ".max_attempts", "must be between 1 and 10");
+      }
+    }
+    canon << '|' << route.retry.max_attempts << '|' << route.retry.backoff_initial.count() << '|'
+          << route.retry.backoff_max.count() << '|' << route.retry.max_retry_after.count();
+    route.version = to_hex(sha256(canon.str())).substr(0, 12);
+    c.route_index.emplace(route.alias, route.index);
+    c.routes.push_back(std::move(route));
+  }
+}
+
+}  // namespace
+
+bool ApiKey::may_use(std::string_view alias) const {
+  for (const auto& m : models)
+    if (m == "*" || m == alias) return true;
+  return false;
+}
+
+std::size_t Config::DigestHash::operator()(const Sha256& d) const {
+  std::size_t h;
+  std::memcpy(&h, d.data(), sizeof h);  // a digest is already uniformly distributed
+  return h;
+}
+
+const Route* Config::find_route(std::string_view alias) const {
+  auto it = route_index.find(alias);
+  return it == route_index.end() ? nullptr : &routes[it->second];
+}
+
+const ApiKey* Config::find_key(const Sha256& digest) const {
+  auto it = key_index.find(digest);
+  if (it == key_index.end()) return nullptr;
+  const ApiKey& k = api_keys[it->second];
+  // The map lookup found a candidate; confirm in constant time.
+  return constant_time_equal(k.digest, digest) ? &k : nullptr;
+}
+
+std::shared_ptr<Config> parse_config(const std::string& text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("config is not valid YAML: " + e.msg + " (line " + std::to_string(e.mark.line + 1) + ")");
+  }
+  auto c = std::make_shared<Config>();
+  Reader r;
+  if (!root.IsMap()) throw ConfigError("config: expected a mapping at the top level");
+  r.only_keys(root, "", {"listen", "color", "workers", "tls", "limits", "drain_timeout_ms", "log",
+                         "api_keys", "providers", "routes"});
+  std::string listen;
+  r.get(root, "", "listen", listen);
+  if (!listen.empty()) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+      r.fail("listen", "expected HOST:PORT");
+    } else {
+      c->listen_host = listen.substr(0, colon);
+      if (c->listen_host.size() > 2 && c->listen_host.front() == '[')
+        c->listen_host = c->listen_host.substr(1, c->listen_host.size() - 2);
+      try {
+        int port = std::stoi(listen.substr(colon + 1));
+        if (port < 0 || port > 65535) throw std::out_of_range("port");
+        c->listen_port = static_cast<std::uint16_t>(port);
+      } catch (const std::exception&) {
+        r.fail("listen", "invalid port in '" + listen + "'");
+      }
+    }
+  }
+  r.get(root, "", "color", c->color);
+  r.get(root, "", "workers", c->workers);
+  if (c->workers < 0 || c->workers > 256) r.fail("workers", "must be between 0 (one per core) and 256");
+  if (auto t = root["tls"]) {
+    if (r.is_map(t, "tls")) {
+      r.only_keys(t, "tls", {"cert_file", "key_file"});
+      http::TlsFiles f;
+      r.get(t, "tls", "cert_file", f.cert_file);
+      r.get(t, "tls", "key_file", f.key_file);
+      if (f.cert_file.empty() || f.key_file.empty()) r.fail("tls", "cert_file and key_file are both required");
+      c->tls = f;
+    }
+  }
+  if (auto l = root["limits"]) parse_limits(r, l, "limits", *c);
+  r.get_ms(root, "", "drain_timeout_ms", c->drain_timeout);
+  if (auto l = root["log"]) {
+    if (r.is_map(l, "log")) {
+      r.only_keys(l, "log", {"level", "access"});
+      r.get(l, "log", "level", c->log_level);
+      r.get(l, "log", "access", c->access_log);
+      if (c->log_level != "debug" && c->log_level != "info" && c->log_level != "warn" && c->log_level != "error")
+        r.fail("log.level", "expected debug, info, warn or error");
+    }
+  }
+  if (auto k = root["api_keys"]) parse_api_keys(r, k, *c);
+  if (auto p = root["providers"]) parse_providers(r, p, *c);
+  if (auto rt = root["routes"]) parse_routes(r, rt, *c);
+  if (c->routes.empty()) r.fail("routes", "at least one route is required");
+  if (c->api_keys.empty()) r.fail("api_keys", "at least one API key is required");
+  for (std::size_t i = 0; i < c->api_keys.size(); ++i)
+    if (!c->key_index.emplace(c->api_keys[i].digest, i).second)
+      r.fail("api_keys[" + std::to_string(i) + "]", "the same key is listed twice");
+
+  if (!r.errors.empty()) {
+    std::string msg = "invalid config:";
+    for (const auto& e : r.errors) msg += "\n  " + e;
+    throw ConfigError(msg);
+  }
+  return c;
+}
+
+std::shared_ptr<Config> load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("cannot read config file " + path + ": " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return parse_config(ss.str());
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+}  // namespace cutover::gateway

@@ -1,0 +1,106 @@
+// The gateway's node config: parsed from YAML, validated, then immutable.
+//
+// Unknown keys are errors that name their path ("routes[2].fallbak: unknown key"), and
+// every problem in a file is reported at once. Secrets (API keys) are resolved from the
+// environment at load time and only their SHA-256 digests are kept for client keys.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/hash.hpp"
+#include "http/server.hpp"
+#include "http/url.hpp"
+
+namespace cutover::gateway {
+
+using std::chrono::milliseconds;
+
+struct ApiKey {
+  std::string id;      // a name for logs and metrics; never the key itself
+  Sha256 digest;       // SHA-256 of the key
+  std::string tenant;
+  std::vector<std::string> models;  // aliases this key may use; "*" for all
+  bool may_use(std::string_view alias) const;
+};
+
+struct Provider {
+  std::string name;
+  http::Url url;
+  std::string api_key;  // secret: never logged
+  std::shared_ptr<http::ssl::context> tls;  // for https:// (verification on)
+  milliseconds connect_timeout{2'000};
+  // Non-streaming: the whole response. Streaming: until the response headers.
+  milliseconds request_timeout{60'000};
+  // Streaming: the longest silence between two chunks.
+  milliseconds stream_idle_timeout{30'000};
+  std::size_t max_response_bytes = 64u << 20;
+};
+
+struct RetryPolicy {
+  int max_attempts = 2;  // per target, the first attempt included
+  milliseconds backoff_initial{50};
+  milliseconds backoff_max{1'000};
+  // A Retry-After longer than this moves on to the next target instead of waiting.
+  milliseconds max_retry_after{2'000};
+};
+
+struct Target {
+  const Provider* provider = nullptr;
+  std::string model;  // the provider's model name
+};
+
+struct Route {
+  std::size_t index = 0;  // position in Config::routes (metrics label slot)
+  std::string alias;
+  std::vector<Target> targets;  // tried in order: fallback chain
+  RetryPolicy retry;
+  std::string version;  // short SHA-256 of the route's definition
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string color = "blue";
+  int workers = 0;  // 0: one per core
+  std::optional<http::TlsFiles> tls;
+  http::ServerLimits limits;
+  std::size_t max_streams = 1'000;
+  milliseconds drain_timeout{30'000};
+  std::string log_level = "info";
+  bool access_log = true;
+
+  std::vector<ApiKey> api_keys;
+  std::vector<std::unique_ptr<Provider>> providers;
+  std::vector<Route> routes;
+
+  const Route* find_route(std::string_view alias) const;
+  const ApiKey* find_key(const Sha256& digest) const;
+
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct DigestHash {
+    std::size_t operator()(const Sha256& d) const;
+  };
+  std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> route_index;
+  std::unordered_map<Sha256, std::size_t, DigestHash> key_index;
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws ConfigError listing every problem, one per line, each with its path. The caller
+// applies command-line overrides, then shares it as std::shared_ptr<const Config>.
+std::shared_ptr<Config> load_config_file(const std::string& path);
+std::shared_ptr<Config> parse_config(const std::string& yaml_text);
+
+}  // namespace cutover::gateway

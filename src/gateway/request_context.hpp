@@ -1,0 +1,66 @@
+// Everything one request carries through the pipeline. Stages read what earlier stages
+// decided from here, never from hidden headers.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/ids.hpp"
+#include "gateway/config.hpp"
+#include "http/server.hpp"
+
+namespace cutover::gateway {
+
+enum class Endpoint { kChatCompletions, kEmbeddings, kModels };
+
+using Clock = std::chrono::steady_clock;
+
+struct RequestContext {
+  RequestContext(http::Request& r, http::Exchange& e, std::shared_ptr<const Config> c)
+      : request(r), exchange(e), config(std::move(c)) {}
+
+  http::Request& request;
+  http::Exchange& exchange;
+  std::shared_ptr<const Config> config;  // the snapshot this request began with
+  Endpoint endpoint = Endpoint::kChatCompletions;
+  Clock::time_point start = Clock::now();
+
+  // Correlation.
+  std::string request_id;
+  TraceContext trace;          // from the caller's traceparent, if any
+  std::string traceparent_out; // sent to the provider
+  std::string trace_id;
+
+  // authenticate
+  const ApiKey* identity = nullptr;
+
+  // decode
+  boost::json::object body;
+  std::string model;  // the alias the caller asked for
+  bool stream = false;
+  bool client_wants_usage = false;  // stream_options.include_usage
+
+  // route
+  const Route* route = nullptr;
+
+  // upstream
+  std::string provider;  // the one that answered (or failed last)
+  int attempts = 0;
+  int retries = 0;
+  int fallbacks = 0;
+  std::string fallback_reason;  // why the previous target was left: "mock-a: upstream_timeout"
+  int upstream_status = 0;
+  Clock::duration upstream_wait{};  // time spent waiting on providers
+  std::optional<Clock::duration> time_to_first_token;
+  std::int64_t tokens_in = 0;
+  std::int64_t tokens_out = 0;
+  bool streamed = false;  // a stream began towards the client
+  // A non-streamed answer, ready to send (set by upstream, sent by the pipeline).
+  std::optional<http::Response> response;
+
+  int status = 0;  // what the client got
+};
+
+}  // namespace cutover::gateway

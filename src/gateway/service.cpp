@@ -1,0 +1,139 @@
+#include "gateway/service.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "core/log.hpp"
+#include "gateway/stages/authenticate.hpp"
+
+namespace cutover::gateway {
+namespace bhttp = http::bhttp;
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+
+namespace {
+
+std::vector<std::string> aliases(const Config& c) {
+  std::vector<std::string> out;
+  for (const auto& r : c.routes) out.push_back(r.alias);
+  return out;
+}
+
+http::Response text(bhttp::status s, unsigned version, std::string_view content_type, std::string body) {
+  http::Response res{s, version};
+  res.set(bhttp::field::content_type, content_type);
+  res.body() = std::move(body);
+  return res;
+}
+
+}  // namespace
+
+Service::Service(std::shared_ptr<const Config> config)
+    : config_(std::move(config)), metrics_(aliases(*config_), config_->color),
+      pipeline_(default_stages(PipelineDeps{metrics_})) {}
+
+http::Response Service::error_response(const Error& e, unsigned version) {
+  auto res = Handler::error_response(e, version);
+  res.set("x-cutover-color", config_->color);
+  return res;
+}
+
+http::net::awaitable<void> Service::handle(http::Request& req, http::Exchange& ex) {
+  RequestContext ctx(req, ex, config_);
+  auto rid = req["x-request-id"];
+  ctx.request_id = valid_request_id(rid) ? std::string(rid) : new_request_id();
+  std::string_view target = req.target();
+  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  const bool post = req.method() == bhttp::verb::post, get = req.method() == bhttp::verb::get;
+
+  if (target == "/v1/chat/completions" || target == "/v1/embeddings") {
+    if (!post) {
+      co_await respond_error(ctx, Error(ErrorCode::kMethodNotAllowed, "Use POST for " + std::string(target) + "."));
+    } else {
+      ctx.endpoint = target == "/v1/embeddings" ? Endpoint::kEmbeddings : Endpoint::kChatCompletions;
+      ctx.trace = parse_traceparent(req["traceparent"]);
+      ctx.traceparent_out = child_traceparent(ctx.trace, &ctx.trace_id);
+      co_await pipeline_.run(ctx);
+    }
+    finish(ctx);
+    co_return;
+  }
+  if (target == "/v1/models" && get) {
+    ctx.endpoint = Endpoint::kModels;
+    co_await models(ctx);
+    finish(ctx);
+    co_return;
+  }
+  // Operational endpoints: not counted as API traffic.
+  if (target == "/healthz" && get) {
+    co_await ex.send(text(bhttp::status::ok, req.version(), "text/plain", "ok\n"));
+  } else if (target == "/readyz" && get) {
+    bool ready = !draining_.load();
+    co_await ex.send(text(ready ? bhttp::status::ok : bhttp::status::service_unavailable, req.version(),
+                          "application/json",
+                          ready ? R"({"status":"ready"})" : R"({"status":"draining"})"));
+  } else if (target == "/metrics" && get) {
+    co_await ex.send(text(bhttp::status::ok, req.version(), "text/plain; version=0.0.4",
+                          metrics_.render(server_ ? server_->open_connections() : 0)));
+  } else if (target == "/v1/models" || target == "/healthz" || target == "/readyz" || target == "/metrics") {
+    co_await respond_error(ctx, Error(ErrorCode::kMethodNotAllowed, "Use GET for " + std::string(target) + "."));
+  } else {
+    co_await respond_error(ctx, Error(ErrorCode::kNotFound, "Unknown path '" + std::string(target) +
+                                                                 "'. This gateway serves /v1/chat/completions, "
+                                                                 "/v1/embeddings and /v1/models."));
+  }
+}
+
+http::net::awaitable<void> Service::models(RequestContext& ctx) {
+  if (Status st = Authenticate::check(ctx); !st) co_return co_await respond_error(ctx, st.error());
+  boost::json::array data;
+  for (const auto& r : ctx.config->routes) {
+    if (!ctx.identity->may_use(r.alias)) continue;
+    data.push_back({{"id", r.alias}, {"object", "model"}, {"created", 0}, {"owned_by", "cutover"}});
+  }
+  boost::json::object body{{"object", "list"}, {"data", std::move(data)}};
+  auto res = text(bhttp::status::ok, ctx.request.version(), "application/json", boost::json::serialize(body));
+  add_gateway_headers(ctx, res);
+  ctx.status = 200;
+  co_await ctx.exchange.send(std::move(res));
+}
+
+void Service::finish(RequestContext& ctx) {
+  auto total = Clock::now() - ctx.start;
+  std::size_t route = ctx.route ? ctx.route->index : Metrics::kNoRoute;
+  metrics_.count_request(route, ctx.status);
+  metrics_.total.observe(total);
+  if (ctx.attempts) {
+    metrics_.upstream.observe(ctx.upstream_wait);
+    metrics_.overhead.observe(total - ctx.upstream_wait);
+    metrics_.count_tokens(route, ctx.tokens_in, ctx.tokens_out);
+  }
+  if (ctx.time_to_first_token) metrics_.time_to_first_token.observe(*ctx.time_to_first_token);
+  if (!config_->access_log) return;
+  boost::json::object f{{"request_id", ctx.request_id},
+                        {"method", std::string_view(ctx.request.method_string())},
+                        {"path", std::string_view(ctx.request.target())},
+                        {"status", ctx.status},
+                        {"duration_us", duration_cast<microseconds>(total).count()}};
+  if (!ctx.trace_id.empty()) f["trace_id"] = ctx.trace_id;
+  if (ctx.identity) {
+    f["key_id"] = ctx.identity->id;
+    if (!ctx.identity->tenant.empty()) f["tenant"] = ctx.identity->tenant;
+  }
+  if (!ctx.model.empty()) f["model"] = ctx.model;
+  if (ctx.route) f["route_version"] = ctx.route->version;
+  if (ctx.attempts) {
+    f["provider"] = ctx.provider;
+    f["attempts"] = ctx.attempts;
+    f["upstream_status"] = ctx.upstream_status;
+    f["upstream_us"] = duration_cast<microseconds>(ctx.upstream_wait).count();
+    f["overhead_us"] = duration_cast<microseconds>(total - ctx.upstream_wait).count();
+    f["tokens_in"] = ctx.tokens_in;
+    f["tokens_out"] = ctx.tokens_out;
+    if (ctx.stream) f["stream"] = true;
+  }
+  if (ctx.retries) f["retries"] = ctx.retries;
+  if (!ctx.fallback_reason.empty()) f["fallback_reason"] = ctx.fallback_reason;
+  log::info("request", f);
+}
+
+}  // namespace cutover::gateway

@@ -1,0 +1,49 @@
+#include "gateway/stages/decode.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace cutover::gateway {
+namespace json = boost::json;
+
+Status Decode::check(RequestContext& ctx) {
+  auto ct = ctx.request[http::bhttp::field::content_type];
+  if (!ct.empty() && ct.find("json") == std::string_view::npos)
+    return Error(ErrorCode::kInvalidRequest,
+                 "Unsupported Content-Type '" + std::string(ct) + "'; send application/json.");
+  json::error_code ec;
+  json::value v = json::parse(ctx.request.body(), ec);
+  if (ec)
+    return Error(ErrorCode::kInvalidJson,
+                 "We could not parse the JSON body of your request (" + ec.message() +
+                     "). Send a valid JSON object.");
+  if (!v.is_object())
+    return Error(ErrorCode::kInvalidJson, "The request body must be a JSON object.");
+  ctx.body = std::move(v.as_object());
+
+  auto* model = ctx.body.if_contains("model");
+  if (!model) return Error(ErrorCode::kInvalidRequest, "Missing required parameter: 'model'.").with_param("model");
+  if (!model->is_string() || model->as_string().empty())
+    return Error(ErrorCode::kInvalidRequest, "'model' must be a non-empty string.").with_param("model");
+  ctx.model = model->as_string();
+
+  if (ctx.endpoint == Endpoint::kChatCompletions) {
+    auto* messages = ctx.body.if_contains("messages");
+    if (!messages)
+      return Error(ErrorCode::kInvalidRequest, "Missing required parameter: 'messages'.").with_param("messages");
+    if (!messages->is_array() || messages->as_array().empty())
+      return Error(ErrorCode::kInvalidRequest, "'messages' must be a non-empty array.").with_param("messages");
+    if (auto* s = ctx.body.if_contains("stream"); s && !s->is_null()) {
+      if (!s->is_bool()) return Error(ErrorCode::kInvalidRequest, "'stream' must be a boolean.").with_param("stream");
+      ctx.stream = s->as_bool();
+    }
+    if (auto* so = ctx.body.if_contains("stream_options"); so && so->is_object())
+      if (auto* u = so->as_object().if_contains("include_usage"); u && u->is_bool())
+        ctx.client_wants_usage = u->as_bool();
+  } else if (ctx.endpoint == Endpoint::kEmbeddings) {
+    if (!ctx.body.if_contains("input"))
+      return Error(ErrorCode::kInvalidRequest, "Missing required parameter: 'input'.").with_param("input");
+  }
+  return {};
+}
+
+}  // namespace cutover::gateway
