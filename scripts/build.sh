@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds cutover. Usage: scripts/build.sh [release|asan]  -> build/ or build-asan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind=${1:-release}
+case $kind in
+  release) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan) dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCUTOVER_SANITIZE=address,undefined) ;;
+  *) echo "scripts/build.sh: unknown build kind '$kind' (release or asan)" >&2; exit 2 ;;
+esac
+shift || true
+cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
+cmake --build "$dir" -- "$@"
