@@ -277,11 +277,14 @@ net::awaitable<void> Server::Worker::drain(std::chrono::milliseconds deadline) {
     for (auto* s : sessions)
       if (s->idle) s->close();
   }
-  if (!sessions.empty()) {
-    log::warn("drain deadline passed; closing remaining connections",
-              {{"connections", sessions.size()}});
-    for (auto* s : sessions) s->close();
-  }
+  if (sessions.empty()) co_return;
+  log::warn("drain deadline passed; closing remaining connections", {{"connections", sessions.size()}});
+  for (auto* s : sessions) s->close();
+  // A handler still waiting on something else (an upstream) does not notice a closed
+  // client socket; give it a moment, then stop this worker outright.
+  t.expires_after(std::chrono::milliseconds(200));
+  co_await t.async_wait(use_nothrow);
+  if (!sessions.empty()) ioc.stop();
 }
 
 Server::Server(ServerOptions options, Handler& handler)
