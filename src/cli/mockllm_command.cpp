@@ -56,7 +56,7 @@ void run(const MockLlmFlags& f, bool seed_given) {
   settings.ttft = milliseconds(f.ttft_ms);
   settings.itl = milliseconds(f.itl_ms);
   settings.fault_rate = f.fault_rate;
-  mockllm::parse_fault(f.fault, settings.fault);  // checked by the option's validator
+  mockllm::parse_fault(f.fault, settings.fault);   // checked by the option's validator
   settings.drift = mockllm::parse_drift(f.drift);  // checked by the option's validator
   std::uint64_t seed = f.seed;
   if (!seed_given) seed = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
@@ -75,16 +75,16 @@ void run(const MockLlmFlags& f, bool seed_given) {
     set_exit_code(1);
     return;
   }
-  std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]"
-                                                                 : options.host;
+  std::string host =
+      options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   log::info("listening", {{"address", host + ":" + std::to_string(server.port())},
                           {"threads", server.threads()},
                           {"seed", seed}});
   int sig = wait_for_signal();
   constexpr milliseconds kDrain{5000};
-  log::info("draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
-                         {"deadline_ms", kDrain.count()}});
-  service.abandon_waits_after(kDrain);
+  log::info("draining",
+            {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"deadline_ms", kDrain.count()}});
+  service.begin_drain(kDrain);
   server.drain(kDrain);
   log::info("stopped");
   set_exit_code(0);

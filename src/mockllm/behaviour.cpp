@@ -12,33 +12,34 @@ using std::chrono::milliseconds;
 constexpr std::uint64_t kOnce429Salt = 0x429429429429ULL;
 constexpr std::uint64_t kOnce500Salt = 0x500500500500ULL;
 
+constexpr BehaviourInfo kAll[] = {
+    {Behaviour::kSlow, "slow", "+200 ms latency"},
+    {Behaviour::kError500, "error-500", "always answer 500 server_error"},
+    {Behaviour::kError429, "error-429", "always answer 429 rate_limit_error with Retry-After: 1"},
+    {Behaviour::k429Once, "429-once",
+     "429 on the first attempt of each distinct request (x-request-id, else body), then succeed"},
+    {Behaviour::k500Once, "500-once",
+     "500 on the first attempt of each distinct request, then succeed"},
+    {Behaviour::kFlaky, "flaky", "500 on half of the requests"},
+    {Behaviour::kReset, "reset", "close the connection without a response"},
+    {Behaviour::kHang, "hang",
+     "never answer; the connection is dropped after 10 minutes or at shutdown"},
+    {Behaviour::kDriftWords, "drift-words", "different wording for the same prompt"},
+    {Behaviour::kDriftJson, "drift-json",
+     "invalid JSON where JSON was asked (response_format, tools)"},
+    {Behaviour::kDriftTokens, "drift-tokens", "about twice as many completion tokens"},
+    {Behaviour::kDriftSlow, "drift-slow", "3x latency, ttft and itl (latency at least 150 ms)"},
+};
+
 const BehaviourInfo* find_behaviour(std::string_view name) {
-  for (const auto& b : all_behaviours())
+  for (const auto& b : kAll)
     if (b.name == name) return &b;
   return nullptr;
 }
 
 }  // namespace
 
-const std::vector<BehaviourInfo>& all_behaviours() {
-  using enum Behaviour;
-  static const std::vector<BehaviourInfo> kAll = {
-      {kSlow, "slow", "+200 ms latency"},
-      {kError500, "error-500", "always answer 500 server_error"},
-      {kError429, "error-429", "always answer 429 rate_limit_error with Retry-After: 1"},
-      {k429Once, "429-once",
-       "429 on the first attempt of each distinct request (x-request-id, else body), then succeed"},
-      {k500Once, "500-once", "500 on the first attempt of each distinct request, then succeed"},
-      {kFlaky, "flaky", "500 on half of the requests"},
-      {kReset, "reset", "close the connection without a response"},
-      {kHang, "hang", "never answer (until the client leaves, shutdown or 10 minutes)"},
-      {kDriftWords, "drift-words", "different wording for the same prompt"},
-      {kDriftJson, "drift-json", "invalid JSON where JSON was asked (response_format, tools)"},
-      {kDriftTokens, "drift-tokens", "about twice as many completion tokens"},
-      {kDriftSlow, "drift-slow", "3x latency, ttft and itl (latency at least 150 ms)"},
-  };
-  return kAll;
-}
+std::span<const BehaviourInfo> all_behaviours() { return kAll; }
 
 std::string behaviour_list() {
   std::string out;
@@ -61,9 +62,9 @@ Result<ModelSpec> parse_model(std::string_view model) {
     if (name.empty()) continue;
     const BehaviourInfo* info = find_behaviour(name);
     if (!info)
-      return Error(ErrorCode::kInvalidRequest,
-                   "mock-llm: unknown behaviour '" + std::string(name) + "' in model '" +
-                       std::string(model) + "'; valid behaviours: " + behaviour_list())
+      return Error(ErrorCode::kInvalidRequest, "mock-llm: unknown behaviour '" + std::string(name) +
+                                                   "' in model '" + std::string(model) +
+                                                   "'; valid behaviours: " + behaviour_list())
           .with_param("model");
     spec.behaviours.add(info->behaviour);
   }
@@ -77,23 +78,33 @@ BehaviourSet parse_drift(std::string_view list) {
     std::string_view name = list.substr(0, comma);
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
     if (name.empty()) continue;
-    if (name == "words") out.add(Behaviour::kDriftWords);
-    else if (name == "json") out.add(Behaviour::kDriftJson);
-    else if (name == "tokens") out.add(Behaviour::kDriftTokens);
-    else if (name == "slow") out.add(Behaviour::kDriftSlow);
+    if (name == "words")
+      out.add(Behaviour::kDriftWords);
+    else if (name == "json")
+      out.add(Behaviour::kDriftJson);
+    else if (name == "tokens")
+      out.add(Behaviour::kDriftTokens);
+    else if (name == "slow")
+      out.add(Behaviour::kDriftSlow);
     else
-      throw std::invalid_argument("unknown drift '" + std::string(name) +
-                                  "'; expected a comma-separated list of words, json, tokens, slow");
+      throw std::invalid_argument(
+          "unknown drift '" + std::string(name) +
+          "'; expected a comma-separated list of words, json, tokens, slow");
   }
   return out;
 }
 
 bool parse_fault(std::string_view s, Fault& out) {
-  if (s == "500") out = Fault::kServerError;
-  else if (s == "429") out = Fault::kRateLimit;
-  else if (s == "reset") out = Fault::kReset;
-  else if (s == "hang") out = Fault::kHang;
-  else return false;
+  if (s == "500")
+    out = Fault::kServerError;
+  else if (s == "429")
+    out = Fault::kRateLimit;
+  else if (s == "reset")
+    out = Fault::kReset;
+  else if (s == "hang")
+    out = Fault::kHang;
+  else
+    return false;
   return true;
 }
 
@@ -130,7 +141,8 @@ FaultDecision decide_fault(BehaviourSet b, const Settings& s, const Draws& d, On
 Timing timing_for(BehaviourSet b, const Settings& s, double jitter_draw) {
   Timing t{s.latency, s.ttft, s.itl};
   if (s.jitter.count() > 0)
-    t.latency += milliseconds(static_cast<milliseconds::rep>(jitter_draw * static_cast<double>(s.jitter.count() + 1)));
+    t.latency += milliseconds(
+        static_cast<milliseconds::rep>(jitter_draw * static_cast<double>(s.jitter.count() + 1)));
   if (b.has(Behaviour::kSlow)) t.latency += milliseconds(200);
   if (b.has(Behaviour::kDriftSlow)) {
     t.latency = std::max(t.latency * 3, milliseconds(150));
@@ -150,11 +162,20 @@ std::string behaviour_header(BehaviourSet b, const FaultDecision& d) {
   if (d.from_fault_rate) {
     if (!out.empty()) out += ',';
     switch (d.fault) {
-      case Fault::kServerError: out += "fault-500"; break;
-      case Fault::kRateLimit: out += "fault-429"; break;
-      case Fault::kReset: out += "fault-reset"; break;
-      case Fault::kHang: out += "fault-hang"; break;
-      case Fault::kNone: break;
+      case Fault::kServerError:
+        out += "fault-500";
+        break;
+      case Fault::kRateLimit:
+        out += "fault-429";
+        break;
+      case Fault::kReset:
+        out += "fault-reset";
+        break;
+      case Fault::kHang:
+        out += "fault-hang";
+        break;
+      case Fault::kNone:
+        break;
     }
   }
   return out;

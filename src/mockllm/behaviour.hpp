@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -20,18 +21,18 @@
 namespace cutover::mockllm {
 
 enum class Behaviour : std::uint32_t {
-  kSlow = 1u << 0,         // +200 ms latency
-  kError500 = 1u << 1,     // always 500
-  kError429 = 1u << 2,     // always 429 with Retry-After: 1
-  k429Once = 1u << 3,      // 429 on the first attempt of each distinct request
-  k500Once = 1u << 4,      // 500 on the first attempt of each distinct request
-  kFlaky = 1u << 5,        // 500 half of the time
-  kReset = 1u << 6,        // close the connection without a response
-  kHang = 1u << 7,         // never answer
-  kDriftWords = 1u << 8,   // different wording
-  kDriftJson = 1u << 9,    // invalid JSON where JSON was asked
-  kDriftTokens = 1u << 10, // about twice the completion tokens
-  kDriftSlow = 1u << 11,   // 3x latency, ttft and itl
+  kSlow = 1u << 0,          // +200 ms latency
+  kError500 = 1u << 1,      // always 500
+  kError429 = 1u << 2,      // always 429 with Retry-After: 1
+  k429Once = 1u << 3,       // 429 on the first attempt of each distinct request
+  k500Once = 1u << 4,       // 500 on the first attempt of each distinct request
+  kFlaky = 1u << 5,         // 500 half of the time
+  kReset = 1u << 6,         // close the connection without a response
+  kHang = 1u << 7,          // never answer
+  kDriftWords = 1u << 8,    // different wording
+  kDriftJson = 1u << 9,     // invalid JSON where JSON was asked
+  kDriftTokens = 1u << 10,  // about twice the completion tokens
+  kDriftSlow = 1u << 11,    // 3x latency, ttft and itl
 };
 
 class BehaviourSet {
@@ -55,7 +56,7 @@ struct BehaviourInfo {
   std::string_view help;
 };
 // Every behaviour, in the order the x-mock-behaviour header lists them.
-const std::vector<BehaviourInfo>& all_behaviours();
+std::span<const BehaviourInfo> all_behaviours();
 
 // "slow, error-500, ..." for error messages.
 std::string behaviour_list();
@@ -92,7 +93,7 @@ struct Settings {
   std::chrono::milliseconds itl{0};      // stream: between tokens
   double fault_rate = 0;                 // 0..1, chance of `fault` per request
   Fault fault = Fault::kServerError;
-  BehaviourSet drift;                    // drift behaviours applied to every request
+  BehaviourSet drift;  // drift behaviours applied to every request
   std::chrono::milliseconds hang_limit{std::chrono::minutes(10)};  // not a flag; tests shorten it
 };
 

@@ -47,7 +47,8 @@ Status read_messages(const json::object& body, ChatInput& in) {
     const auto& msg = messages[i];
     const json::string* role = nullptr;
     if (msg.is_object())
-      if (auto* r = msg.get_object().if_contains("role"); r && r->is_string()) role = &r->get_string();
+      if (auto* r = msg.get_object().if_contains("role"); r && r->is_string())
+        role = &r->get_string();
     if (!role)
       return invalid("each message needs a string 'role' (system, user, assistant, tool)",
                      indexed("messages", i, ".role"));
@@ -111,26 +112,29 @@ Status read_tools(const json::object& body, ChatInput& in) {
       in.tool = first;
       return {};
     }
-    return invalid("'tool_choice' must be none, auto, required or {\"type\": \"function\", "
-                   "\"function\": {\"name\": ...}}",
-                   "tool_choice");
+    return invalid(
+        "'tool_choice' must be none, auto, required or {\"type\": \"function\", "
+        "\"function\": {\"name\": ...}}",
+        "tool_choice");
   }
   const json::string* wanted = nullptr;
   if (choice->is_object())
     if (auto* f = choice->get_object().if_contains("function"); f && f->is_object())
-      if (auto* n = f->get_object().if_contains("name"); n && n->is_string()) wanted = &n->get_string();
+      if (auto* n = f->get_object().if_contains("name"); n && n->is_string())
+        wanted = &n->get_string();
   if (!wanted)
-    return invalid("'tool_choice' object must name a function: {\"type\": \"function\", "
-                   "\"function\": {\"name\": ...}}",
-                   "tool_choice");
+    return invalid(
+        "'tool_choice' object must name a function: {\"type\": \"function\", "
+        "\"function\": {\"name\": ...}}",
+        "tool_choice");
   for (const auto* fn : functions)
     if (fn->at("name").get_string() == *wanted) {
       in.tool = fn;
       return {};
     }
-  return invalid("'tool_choice' names function '" + std::string(*wanted) +
-                     "' which is not among 'tools'",
-                 "tool_choice");
+  return invalid(
+      "'tool_choice' names function '" + std::string(*wanted) + "' which is not among 'tools'",
+      "tool_choice");
 }
 
 Status read_response_format(const json::object& body, ChatInput& in) {
@@ -138,7 +142,8 @@ Status read_response_format(const json::object& body, ChatInput& in) {
   if (!rf || rf->is_null()) return {};
   const json::string* type = nullptr;
   if (rf->is_object())
-    if (auto* t = rf->get_object().if_contains("type"); t && t->is_string()) type = &t->get_string();
+    if (auto* t = rf->get_object().if_contains("type"); t && t->is_string())
+      type = &t->get_string();
   if (!type || (*type != "text" && *type != "json_object" && *type != "json_schema"))
     return invalid("'response_format.type' must be text, json_object or json_schema",
                    "response_format.type");

@@ -38,7 +38,7 @@ class ChunkWriter final {
   static constexpr std::string_view kDone = "data: [DONE]\n\n";
 
  private:
-  void open(std::string& out) const;   // prefix up to the delta's contents
+  void open(std::string& out) const;  // prefix up to the delta's contents
   void close(std::string& out, std::string_view finish_reason) const;
 
   const Completion& c_;

@@ -1,7 +1,7 @@
 #include "mockllm/embeddings.hpp"
 
-#include <boost/json.hpp>
 #include <bit>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstring>
 
@@ -39,8 +39,9 @@ Result<EmbeddingsInput> read_embeddings_request(const json::object& body) {
   in.model = model->get_string();
 
   auto* input = body.if_contains("input");
-  const char* kShape = "'input' must be a string, an array of strings, an array of token ids or "
-                       "an array of token id arrays";
+  constexpr const char* kShape =
+      "'input' must be a string, an array of strings, an array of token ids or "
+      "an array of token id arrays";
   if (!input) return invalid(kShape, "input");
   if (input->is_string() || token_array(*input)) {
     in.inputs.push_back(input);
@@ -66,7 +67,8 @@ Result<EmbeddingsInput> read_embeddings_request(const json::object& body) {
     in.dimensions = static_cast<std::uint32_t>(d->get_int64());
   }
   if (auto* f = body.if_contains("encoding_format"); f && !f->is_null()) {
-    if (f->is_string() && f->get_string() == "base64") in.base64 = true;
+    if (f->is_string() && f->get_string() == "base64")
+      in.base64 = true;
     else if (!f->is_string() || f->get_string() != "float")
       return invalid("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");
   }

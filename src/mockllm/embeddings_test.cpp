@@ -81,8 +81,8 @@ TEST(MockEmbeddings, Base64RoundTripsToTheSameFloats) {
                    R"("encoding_format":"base64"})");
   for (std::size_t i = 0; i < 2; ++i) {
     auto& fv = f.at("data").as_array()[i].as_object().at("embedding").as_array();
-    auto decoded = floats_of(base64_decode(
-        b.at("data").as_array()[i].as_object().at("embedding").as_string()));
+    auto decoded = floats_of(
+        base64_decode(b.at("data").as_array()[i].as_object().at("embedding").as_string()));
     ASSERT_EQ(decoded.size(), 64u);
     ASSERT_EQ(fv.size(), 64u);
     for (std::size_t d = 0; d < 64; ++d)

@@ -1,8 +1,8 @@
 #include "mockllm/generator.hpp"
 
-#include <boost/json.hpp>
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <span>
 
 #include "core/hash.hpp"
@@ -15,25 +15,25 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::array<std::string_view, 64> kWords = {
-    "the",     "system",  "model",   "answer", "gateway", "release", "request", "response",
-    "token",   "stream",  "latency", "stable", "quickly", "careful", "canary",  "traffic",
-    "green",   "blue",    "policy",  "audit",  "provider", "context", "value",  "result",
-    "simple",  "clear",   "data",    "process", "check",  "safe",    "future",  "plan",
-    "is",      "are",     "will",    "can",    "should",  "and",     "with",    "for",
-    "of",      "to",      "in",      "on",     "every",   "each",    "first",   "next",
-    "final",   "small",   "large",   "steady", "signal",  "metric",  "window",  "budget",
-    "review",  "deploy",  "switch",  "route",  "cache",   "guard",   "prompt",  "output"};
+    "the",    "system", "model",   "answer",  "gateway",  "release", "request", "response",
+    "token",  "stream", "latency", "stable",  "quickly",  "careful", "canary",  "traffic",
+    "green",  "blue",   "policy",  "audit",   "provider", "context", "value",   "result",
+    "simple", "clear",  "data",    "process", "check",    "safe",    "future",  "plan",
+    "is",     "are",    "will",    "can",     "should",   "and",     "with",    "for",
+    "of",     "to",     "in",      "on",      "every",    "each",    "first",   "next",
+    "final",  "small",  "large",   "steady",  "signal",   "metric",  "window",  "budget",
+    "review", "deploy", "switch",  "route",   "cache",    "guard",   "prompt",  "output"};
 
 // drift-words: a disjoint vocabulary, so any comparison of wording notices.
 constexpr std::array<std::string_view, 64> kDriftWords = {
-    "a",        "platform", "outcome", "service", "reply",   "query",    "unit",      "flow",
-    "delay",    "robust",   "rapidly", "cautious", "pilot",  "load",     "jade",      "azure",
-    "rule",     "ledger",   "vendor",  "frame",   "figure",  "product",  "plain",     "lucid",
-    "record",   "handle",   "verify",  "secure",  "horizon", "scheme",   "was",       "were",
-    "would",    "could",    "might",   "plus",    "alongside", "toward", "from",      "into",
-    "under",    "over",     "any",     "per",     "initial", "subsequent", "closing", "tiny",
-    "huge",     "constant", "beacon",  "gauge",   "span",    "allowance", "survey",   "rollout",
-    "toggle",   "path",     "store",   "shield",  "lantern", "yield",    "harbor",    "orbit"};
+    "a",      "platform", "outcome", "service",  "reply",     "query",      "unit",    "flow",
+    "delay",  "robust",   "rapidly", "cautious", "pilot",     "load",       "jade",    "azure",
+    "rule",   "ledger",   "vendor",  "frame",    "figure",    "product",    "plain",   "lucid",
+    "record", "handle",   "verify",  "secure",   "horizon",   "scheme",     "was",     "were",
+    "would",  "could",    "might",   "plus",     "alongside", "toward",     "from",    "into",
+    "under",  "over",     "any",     "per",      "initial",   "subsequent", "closing", "tiny",
+    "huge",   "constant", "beacon",  "gauge",    "span",      "allowance",  "survey",  "rollout",
+    "toggle", "path",     "store",   "shield",   "lantern",   "yield",      "harbor",  "orbit"};
 
 constexpr std::size_t kJsonPiece = 4;  // bytes per token of JSON text
 
@@ -118,7 +118,7 @@ void break_json(std::string& text) {
     while (cut > 1 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
     text.resize(std::max<std::size_t>(cut, 1));
   } else {
-    text.insert(0, "{");
+    text.insert(text.begin(), '{');
   }
 }
 
@@ -189,9 +189,12 @@ Completion generate(const ChatInput& in) {
   c.seed = seed_of(in);
   Random rng(c.seed);
   bool structured = true;
-  if (in.tool) tool_answer(in, c, rng, c.seed);
-  else if (in.format != ResponseFormat::kText) json_answer(in, c, rng);
-  else structured = false;
+  if (in.tool)
+    tool_answer(in, c, rng, c.seed);
+  else if (in.format != ResponseFormat::kText)
+    json_answer(in, c, rng);
+  else
+    structured = false;
 
   if (structured) {
     if (in.drift.has(Behaviour::kDriftJson)) break_json(c.text);

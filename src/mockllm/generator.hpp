@@ -20,7 +20,7 @@
 namespace cutover::mockllm {
 
 struct ToolCall {
-  std::string id;    // "call_<24 hex>"
+  std::string id;  // "call_<24 hex>"
   std::string name;
 };
 

@@ -109,7 +109,8 @@ TEST(MockGenerator, MaxTokensCutsWithLength) {
   EXPECT_EQ(c.completion_tokens, 5u);
   EXPECT_EQ(c.finish_reason, "length");
   EXPECT_EQ(joined(c), c.text);
-  Completion full = Chat(R"({"model":"mock-fast","messages":[{"role":"user","content":"hi"}]})").run();
+  Completion full =
+      Chat(R"({"model":"mock-fast","messages":[{"role":"user","content":"hi"}]})").run();
   EXPECT_TRUE(full.text.starts_with(c.text));
 }
 
@@ -270,15 +271,15 @@ TEST(MockGenerator, RequestValidationNamesTheParameter) {
   EXPECT_EQ(param_of(R"({"model":"m","messages":[{"content":"x"}]})"), "messages[0].role");
   EXPECT_EQ(param_of(R"({"model":"m","messages":[{"role":"user","content":5}]})"),
             "messages[0].content");
-  EXPECT_EQ(param_of(R"({"model":"m","max_tokens":0,"messages":[{"role":"user"}]})"),
-            "max_tokens");
+  EXPECT_EQ(param_of(R"({"model":"m","max_tokens":0,"messages":[{"role":"user"}]})"), "max_tokens");
   EXPECT_EQ(param_of(R"({"model":"m","stream":"yes","messages":[{"role":"user"}]})"), "stream");
   EXPECT_EQ(param_of(R"({"model":"m","tools":[{"type":"function","function":{"name":"a"}}],)"
                      R"("tool_choice":{"type":"function","function":{"name":"b"}},)"
                      R"("messages":[{"role":"user"}]})"),
             "tool_choice");
-  EXPECT_EQ(param_of(R"({"model":"m","response_format":{"type":"yaml"},"messages":[{"role":"user"}]})"),
-            "response_format.type");
+  EXPECT_EQ(
+      param_of(R"({"model":"m","response_format":{"type":"yaml"},"messages":[{"role":"user"}]})"),
+      "response_format.type");
   EXPECT_EQ(param_of(R"({"model":"m","messages":[{"role":"user","content":null}]})"), "<ok>");
 }
 

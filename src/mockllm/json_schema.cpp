@@ -1,7 +1,7 @@
 #include "mockllm/json_schema.hpp"
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 
 #include "mockllm/json_text.hpp"
@@ -127,15 +127,16 @@ class Writer {
       prefix = &p->get_array();
       n = std::max<std::uint64_t>(n, std::min<std::uint64_t>(prefix->size(), kMaxItems));
     }
-    static const json::value kAny = json::object{};
     const json::value* items = s.if_contains("items");
     out_ += '[';
     for (std::uint64_t i = 0; i < n; ++i) {
       if (i) out_ += ',';
       if (prefix && i < prefix->size())
         value((*prefix)[i], depth + 1);
+      else if (items)
+        value(*items, depth + 1);
       else
-        value(items ? *items : kAny, depth + 1);
+        word();  // items unconstrained: any value will do
     }
     out_ += ']';
   }
@@ -152,9 +153,11 @@ class Writer {
       hi = std::min(hi, x->to_number<double>() - (integer ? 1 : 1e-3));
     if (hi < lo) hi = lo;
     if (integer) {
-      auto l = static_cast<std::int64_t>(std::ceil(lo)), h = static_cast<std::int64_t>(std::floor(hi));
+      auto l = static_cast<std::int64_t>(std::ceil(lo)),
+           h = static_cast<std::int64_t>(std::floor(hi));
       if (h < l) h = l;
-      append_int(out_, l + static_cast<std::int64_t>(src_.rng.next() % static_cast<std::uint64_t>(h - l + 1)));
+      append_int(out_, l + static_cast<std::int64_t>(src_.rng.next() %
+                                                     static_cast<std::uint64_t>(h - l + 1)));
       return;
     }
     double v = lo + (hi - lo) * src_.rng.uniform();
@@ -168,13 +171,13 @@ class Writer {
   void string(const json::object& s) {
     if (auto* f = s.if_contains("format"); f && f->is_string()) {
       std::string_view fmt = f->get_string();
-      const char* fixed = fmt == "date-time" ? "2024-01-01T00:00:00Z"
-                          : fmt == "date"    ? "2024-01-01"
-                          : fmt == "time"    ? "00:00:00"
-                          : fmt == "email"   ? "mock@example.com"
+      const char* fixed = fmt == "date-time"             ? "2024-01-01T00:00:00Z"
+                          : fmt == "date"                ? "2024-01-01"
+                          : fmt == "time"                ? "00:00:00"
+                          : fmt == "email"               ? "mock@example.com"
                           : fmt == "uri" || fmt == "url" ? "https://example.com/mock"
-                          : fmt == "uuid" ? "00000000-0000-4000-8000-000000000000"
-                                          : nullptr;
+                          : fmt == "uuid"                ? "00000000-0000-4000-8000-000000000000"
+                                                         : nullptr;
       if (fixed) return append_json_string(out_, fixed);
     }
     std::size_t min_len = 0, max_len = SIZE_MAX;

@@ -15,9 +15,9 @@
 namespace cutover::mockllm {
 
 struct ExampleSource {
-  Random& rng;                               // the only source of variation
-  std::span<const std::string_view> words;   // string values are made of these
-  int string_words = 1;                      // words per string value (before minLength)
+  Random& rng;                              // the only source of variation
+  std::span<const std::string_view> words;  // string values are made of these
+  int string_words = 1;                     // words per string value (before minLength)
 };
 
 // Appends a JSON value valid against schema. A schema without type, properties or items

@@ -19,7 +19,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-// Long waits are cut into slices so that abandon_waits_after() is noticed promptly.
+// Long waits are cut into slices so that begin_drain() is noticed promptly.
 constexpr milliseconds kWaitSlice{100};
 constexpr std::int64_t kModelsCreated = 1700000000;
 constexpr std::string_view kModels[] = {"mock-fast", "mock-smart", "mock-embed", "echo"};
@@ -76,26 +76,27 @@ struct Service::EmbeddingsPlan {
 };
 
 Service::Service(Settings settings, std::uint64_t seed)
-    : settings_(std::move(settings)),
-      seed_(seed),
-      give_up_at_(std::numeric_limits<std::int64_t>::max()) {
+    : settings_(settings), seed_(seed), give_up_at_(std::numeric_limits<std::int64_t>::max()) {
   models_body_ = "{\"object\":\"list\",\"data\":[";
   for (std::size_t i = 0; i < std::size(kModels); ++i) {
     if (i) models_body_ += ',';
     append_model(models_body_, kModels[i]);
   }
   models_body_ += "]}";
-  server_error_body_ = Error(ErrorCode::kInternal, "mock-llm: injected server error").to_openai_json();
+  server_error_body_ =
+      Error(ErrorCode::kInternal, "mock-llm: injected server error").to_openai_json();
   rate_limit_body_ =
       Error(ErrorCode::kRateLimited, "mock-llm: injected rate limit; retry after 1 second")
           .to_openai_json();
 }
 
-void Service::abandon_waits_after(milliseconds d) {
-  give_up_at_.store((SteadyClock::now() + d).time_since_epoch().count());
+void Service::begin_drain(milliseconds deadline) {
+  give_up_at_.store((SteadyClock::now() + deadline).time_since_epoch().count());
+  draining_.store(true);
 }
 
-bool Service::abandoned() const {
+bool Service::abandoned(bool hang) const {
+  if (hang && draining_.load(std::memory_order_relaxed)) return true;
   return SteadyClock::now().time_since_epoch().count() >=
          give_up_at_.load(std::memory_order_relaxed);
 }
@@ -136,22 +137,22 @@ net::awaitable<void> Service::handle(http::Request& req, http::Exchange& ex) {
       http::Response res{bhttp::status::ok, req.version()};
       res.set(bhttp::field::content_type, "text/plain");
       res.body() = "ok";
-      co_return (void)co_await ex.send(std::move(res));
+      co_return (void) co_await ex.send(std::move(res));
     }
-    if (get) co_return (void)co_await ex.send(reply(req, bhttp::status::ok, models_body_));
+    if (get) co_return (void) co_await ex.send(reply(req, bhttp::status::ok, models_body_));
     allowed = bhttp::verb::get;
   } else if (path.starts_with("/v1/models/")) {
     if (get) co_return co_await model(req, ex, path.substr(std::string_view("/v1/models/").size()));
     allowed = bhttp::verb::get;
   } else {
-    co_await ex.send(error(req, Error(ErrorCode::kNotFound, "mock-llm: no endpoint " +
-                                                                std::string(path) + "; try " +
-                                                                std::string(kEndpoints))));
+    co_await ex.send(
+        error(req, Error(ErrorCode::kNotFound, "mock-llm: no endpoint " + std::string(path) +
+                                                   "; try " + std::string(kEndpoints))));
     co_return;
   }
-  auto res = error(req, Error(ErrorCode::kMethodNotAllowed,
-                              "mock-llm: " + std::string(path) + " accepts only " +
-                                  std::string(bhttp::to_string(allowed))));
+  auto res = error(
+      req, Error(ErrorCode::kMethodNotAllowed, "mock-llm: " + std::string(path) + " accepts only " +
+                                                   std::string(bhttp::to_string(allowed))));
   res.set(bhttp::field::allow, bhttp::to_string(allowed));
   co_await ex.send(std::move(res));
 }
@@ -159,7 +160,7 @@ net::awaitable<void> Service::handle(http::Request& req, http::Exchange& ex) {
 net::awaitable<void> Service::model(const http::Request& req, http::Exchange& ex,
                                     std::string_view id) {
   auto spec = parse_model(id);
-  if (!spec) co_return (void)co_await ex.send(error(req, spec.error()));
+  if (!spec) co_return (void) co_await ex.send(error(req, spec.error()));
   std::string body;
   append_model(body, id);
   co_await ex.send(reply(req, bhttp::status::ok, std::move(body)));
@@ -176,14 +177,15 @@ Result<Service::Admission> Service::admit(std::string_view model, const http::Re
   bool once = a.behaviours.has(Behaviour::k429Once) || a.behaviours.has(Behaviour::k500Once);
   a.fault = decide_fault(a.behaviours, settings_, d, once_, once ? request_key(req) : 0);
   a.timing = timing_for(a.behaviours, settings_, settings_.jitter.count() > 0 ? draw() : 0.0);
-  if (!a.behaviours.empty() || a.fault.from_fault_rate) a.header = behaviour_header(a.behaviours, a.fault);
+  if (!a.behaviours.empty() || a.fault.from_fault_rate)
+    a.header = behaviour_header(a.behaviours, a.fault);
   return a;
 }
 
 net::awaitable<bool> Service::pass(const Admission& a, const http::Request& req,
                                    http::Exchange& ex) {
   if (a.fault.fault == Fault::kHang) {
-    co_await pause(settings_.hang_limit);
+    co_await pause(settings_.hang_limit, true);
     ex.abort();
     co_return false;
   }
@@ -199,7 +201,8 @@ net::awaitable<bool> Service::pass(const Admission& a, const http::Request& req,
       ex.abort();
       co_return false;
     case Fault::kServerError:
-      co_await ex.send(reply(req, bhttp::status::internal_server_error, server_error_body_, a.header));
+      co_await ex.send(
+          reply(req, bhttp::status::internal_server_error, server_error_body_, a.header));
       co_return false;
     case Fault::kRateLimit: {
       auto res = reply(req, bhttp::status::too_many_requests, rate_limit_body_, a.header);
@@ -211,12 +214,12 @@ net::awaitable<bool> Service::pass(const Admission& a, const http::Request& req,
   co_return true;
 }
 
-net::awaitable<bool> Service::pause(milliseconds d) {
+net::awaitable<bool> Service::pause(milliseconds d, bool hang) {
   if (d.count() <= 0) co_return true;
   auto until = SteadyClock::now() + d;
   net::steady_timer timer(co_await net::this_coro::executor);
   for (;;) {
-    if (abandoned()) co_return false;
+    if (abandoned(hang)) co_return false;
     auto left = until - SteadyClock::now();
     if (left <= SteadyClock::duration::zero()) co_return true;
     timer.expires_after(std::min<SteadyClock::duration>(left, kWaitSlice));
@@ -235,16 +238,17 @@ Result<Service::ChatPlan> Service::plan_chat(const http::Request& req) {
   auto admission = admit(input->model, req);
   if (!admission) return std::move(admission.error());
   input->drift = admission->behaviours;
-  ChatPlan plan{std::move(*admission), std::string(input->model), generate(*input),
-                input->stream, input->include_usage};
+  ChatPlan plan{std::move(*admission), std::string(input->model), generate(*input), input->stream,
+                input->include_usage};
   return plan;
 }
 
 net::awaitable<void> Service::chat(http::Request& req, http::Exchange& ex) {
   auto plan = plan_chat(req);
-  if (!plan) co_return (void)co_await ex.send(error(req, plan.error()));
+  if (!plan) co_return (void) co_await ex.send(error(req, plan.error()));
   if (log::enabled(LogLevel::kDebug))
-    log::debug("chat", {{"model", plan->model}, {"behaviour", plan->admission.header},
+    log::debug("chat", {{"model", plan->model},
+                        {"behaviour", plan->admission.header},
                         {"tokens", plan->completion.completion_tokens}});
   if (!co_await pass(plan->admission, req, ex)) co_return;
   if (plan->stream) co_return co_await stream(req, ex, *plan);
@@ -300,7 +304,7 @@ Result<Service::EmbeddingsPlan> Service::plan_embeddings(const http::Request& re
 
 net::awaitable<void> Service::embeddings(http::Request& req, http::Exchange& ex) {
   auto plan = plan_embeddings(req);
-  if (!plan) co_return (void)co_await ex.send(error(req, plan.error()));
+  if (!plan) co_return (void) co_await ex.send(error(req, plan.error()));
   if (!co_await pass(plan->admission, req, ex)) co_return;
   co_await ex.send(reply(req, bhttp::status::ok, std::move(plan->body), plan->admission.header));
 }

@@ -7,7 +7,9 @@
 //   GET  /healthz               "ok"
 //
 // Every answer echoes a valid x-request-id and names the behaviours applied in
-// x-mock-behaviour. Delays are timers inside the coroutine; no thread ever sleeps.
+// x-mock-behaviour. Like the text, response ids derive from the request (model + last user
+// message), so identical requests get identical ids. Delays are timers inside the coroutine; no
+// thread ever sleeps.
 #pragma once
 
 #include <atomic>
@@ -30,10 +32,10 @@ class Service final : public http::Handler {
 
   http::net::awaitable<void> handle(http::Request& req, http::Exchange& ex) override;
 
-  // Waits still pending (latency, ttft/itl, hang) give up this long from now and their
-  // connections are dropped. Call it right before Server::drain with the same deadline,
-  // so that drain is not held up by a hanging request.
-  void abandon_waits_after(std::chrono::milliseconds d);
+  // Call right before Server::drain with the same deadline: hanging requests are dropped at
+  // once (they would never answer anyway, and their clients may be long gone), other waits
+  // (latency, ttft, itl) give up at the deadline and drop their connections.
+  void begin_drain(std::chrono::milliseconds deadline);
 
   // What was decided for one request before any waiting (public for tests).
   struct Admission {
@@ -58,14 +60,14 @@ class Service final : public http::Handler {
   http::net::awaitable<void> model(const http::Request& req, http::Exchange& ex,
                                    std::string_view id);
   // Waits the latency, then carries out an injected fault. True: go on and answer.
-  http::net::awaitable<bool> pass(const Admission& a, const http::Request& req,
-                                  http::Exchange& ex);
-  // False when the wait was abandoned (shutdown); the caller drops the connection.
-  http::net::awaitable<bool> pause(std::chrono::milliseconds d);
-  bool abandoned() const;
+  http::net::awaitable<bool> pass(const Admission& a, const http::Request& req, http::Exchange& ex);
+  // False when the wait was abandoned (shutdown); the caller drops the connection. A hang
+  // is abandoned as soon as draining starts.
+  http::net::awaitable<bool> pause(std::chrono::milliseconds d, bool hang = false);
+  bool abandoned(bool hang) const;
 
-  http::Response reply(const http::Request& req, http::bhttp::status status,
-                       std::string body, std::string_view header = {}) const;
+  http::Response reply(const http::Request& req, http::bhttp::status status, std::string body,
+                       std::string_view header = {}) const;
   http::Response error(const http::Request& req, const Error& e,
                        std::string_view header = {}) const;
   double draw();
@@ -74,6 +76,7 @@ class Service final : public http::Handler {
   std::uint64_t seed_;
   std::atomic<std::uint64_t> draws_{0};
   std::atomic<std::int64_t> give_up_at_;  // steady_clock ticks
+  std::atomic<bool> draining_{false};
   OnceTracker once_;
   std::string models_body_;
   std::string server_error_body_;

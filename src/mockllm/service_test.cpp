@@ -58,7 +58,7 @@ http::Request post(std::string_view target, std::string body) {
 RecordingExchange run(Service& svc, http::Request req) {
   RecordingExchange ex;
   net::io_context ioc;
-  net::co_spawn(ioc, svc.handle(req, ex), [](std::exception_ptr e) {
+  net::co_spawn(ioc, svc.handle(req, ex), [](const std::exception_ptr& e) {
     if (e) std::rethrow_exception(e);
   });
   ioc.run();
@@ -105,8 +105,9 @@ TEST(MockService, NonStreamingChatCompletion) {
 TEST(MockService, StreamConcatenatesToTheNonStreamedContent) {
   Service svc({}, 1);
   auto plain = body_of(run(svc, post("/v1/chat/completions", chat("mock-fast"))));
-  auto ex = run(svc, post("/v1/chat/completions",
-                          chat("mock-fast", R"(,"stream":true,"stream_options":{"include_usage":true})")));
+  auto ex = run(
+      svc, post("/v1/chat/completions",
+                chat("mock-fast", R"(,"stream":true,"stream_options":{"include_usage":true})")));
   ASSERT_TRUE(ex.head);
   EXPECT_EQ((*ex.head)[bhttp::field::content_type], "text/event-stream");
   EXPECT_TRUE(ex.ended);
@@ -148,10 +149,11 @@ TEST(MockService, StreamConcatenatesToTheNonStreamedContent) {
 
 TEST(MockService, StreamedToolCallArgumentsConcatenate) {
   Service svc({}, 1);
-  auto ex = run(svc, post("/v1/chat/completions",
-                          chat("mock-fast", R"(,"stream":true,"tools":[{"type":"function",)"
-                                            R"("function":{"name":"f","parameters":{"type":"object",)"
-                                            R"("properties":{"q":{"type":"string"}},"required":["q"]}}}])")));
+  auto ex = run(
+      svc, post("/v1/chat/completions",
+                chat("mock-fast", R"(,"stream":true,"tools":[{"type":"function",)"
+                                  R"("function":{"name":"f","parameters":{"type":"object",)"
+                                  R"("properties":{"q":{"type":"string"}},"required":["q"]}}}])")));
   http::SseParser sse;
   std::string args, name, finish;
   for (const auto& c : ex.chunks)
@@ -215,14 +217,20 @@ TEST(MockService, HangEndsWithoutAResponse) {
   EXPECT_FALSE(ex.response);
 }
 
-TEST(MockService, AbandonedWaitsDropTheConnection) {
+TEST(MockService, DrainDropsHangsAtOnceAndOtherWaitsAtTheDeadline) {
   Service svc({}, 1);
-  svc.abandon_waits_after(milliseconds(0));
-  auto ex = run(svc, post("/v1/chat/completions", chat("m:hang")));
-  EXPECT_TRUE(ex.aborted);
+  svc.begin_drain(milliseconds(60'000));
+  auto start = std::chrono::steady_clock::now();
+  auto hang = run(svc, post("/v1/chat/completions", chat("m:hang")));
+  EXPECT_TRUE(hang.aborted);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1000));
   auto slow = run(svc, post("/v1/chat/completions", chat("m:slow")));
-  EXPECT_TRUE(slow.aborted);
-  EXPECT_FALSE(slow.response);
+  EXPECT_EQ(slow.response->result_int(), 200) << "in-flight work may finish during drain";
+
+  svc.begin_drain(milliseconds(0));
+  auto late = run(svc, post("/v1/chat/completions", chat("m:slow")));
+  EXPECT_TRUE(late.aborted);
+  EXPECT_FALSE(late.response);
 }
 
 TEST(MockService, SlowWaitsItsLatency) {
