@@ -132,6 +132,44 @@ describe('request limits', () => {
     }
   });
 
+  test('Expect: 100-continue gets a 100 before the body is sent', async () => {
+    const body = JSON.stringify(chat('continue'));
+    const sock = await h.connect(gw.port);
+    try {
+      let got = '';
+      sock.setEncoding('latin1');
+      sock.on('data', (d) => { got += d; });
+      sock.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\n` +
+                 `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
+      await h.until(() => got.includes('\r\n\r\n'), { timeoutMs: 3000, what: '100 Continue' });
+      assert.match(got, /^HTTP\/1\.1 100 /);
+      assert.ok(!got.includes('HTTP/1.1 200'), 'no final answer before the body');
+      sock.removeAllListeners('data');
+      const res = h.readResponse(sock);
+      sock.write(body);
+      assert.equal((await res).status, 200);
+    } finally {
+      sock.destroy();
+    }
+  });
+
+  test('a chunked request body is accepted; over max_body_bytes it gets 413', async () => {
+    const chunked = (text, size) => {
+      let out = '';
+      for (let i = 0; i < text.length; i += size) {
+        const part = text.slice(i, i + size);
+        out += `${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`;
+      }
+      return `${out}0\r\n\r\n`;
+    };
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\n` +
+                 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n';
+    const ok = await h.rawExchange(gw.port, head + chunked(JSON.stringify(chat('in pieces')), 16));
+    assert.equal(ok.response?.status, 200, ok.data.slice(0, 200));
+    const big = await h.rawExchange(gw.port, head + chunked(JSON.stringify(chat('y'.repeat(1500))), 500));
+    assert.equal(big.response?.status, 413, big.data.slice(0, 200));
+  });
+
   test('malformed HTTP gets 400', async () => {
     for (const bytes of ['THIS IS NOT HTTP\r\n\r\n', 'GET /healthz HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n']) {
       const r = await h.rawExchange(gw.port, bytes);
@@ -195,6 +233,49 @@ describe('connection cap', () => {
     } finally {
       for (const s of socks) s.destroy();
       await capped.stop();
+    }
+  });
+});
+
+describe('stream cap and color', () => {
+  test('beyond limits.max_streams a stream gets 503 with Retry-After; --color overrides the file', async () => {
+    const slowMock = await h.startMock(['--itl-ms', '50']);
+    const g = await h.startGateway(h.gatewayConfig({
+      color: 'blue',
+      limits: { max_streams: 1 },
+      api_keys: [{ id: 'e2e', key: KEY }],
+      providers: [{ name: 'mock', base_url: slowMock.baseUrl }],
+      routes: [{ alias: 'echo', targets: [{ provider: 'mock', model: 'echo' }] }],
+    }), { dir, args: ['--color', 'green'] });
+    try {
+      const prompt = Array.from({ length: 30 }, (_, i) => `t${i}`).join(' ');
+      const req = (stream) => h.postJson(`${g.baseUrl}/chat/completions`,
+        { model: 'echo', messages: [{ role: 'user', content: stream ? prompt : 'short' }], stream },
+        { headers: auth });
+      const first = await req(true);
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.get('x-cutover-color'), 'green');
+      const reading = h.readSse(first);
+
+      const second = await req(true);
+      assert.equal(second.status, 503);
+      assert.equal(second.headers.get('retry-after'), '1');
+      assertOpenAiError(await second.text(), 'overloaded');
+      const plain = await req(false);
+      assert.equal(plain.status, 200, 'non-streamed requests are not limited by max_streams');
+
+      const events = await reading;
+      assert.equal(events.at(-1).data, '[DONE]');
+      await h.requestDone(g, first.headers.get('x-request-id'));
+      const third = await req(true);
+      assert.equal(third.status, 200, 'the slot is free again once the stream ended');
+      await h.readSse(third);
+
+      const m = await h.scrape(g);
+      assert.equal(m.value('cutover_requests_total', { route: 'echo', status: '503', color: 'green' }), 1);
+      assert.equal(m.value('cutover_requests_total', { color: 'blue' }), 0);
+    } finally {
+      await h.cleanup({ procs: [g, slowMock] });
     }
   });
 });
@@ -266,10 +347,11 @@ describe('operational endpoints', () => {
     const events = await h.readSse(st);
     assert.equal(events.at(-1).data, '[DONE]');
 
-    const after = await h.scrape(gw);
     const reqs = (m, labels) => m.value('cutover_requests_total', labels);
-    assert.equal(after.types.get('cutover_requests_total'), 'counter');
     const ok200 = { route: 'gpt-4o-mini', status: '200', color: 'blue' };
+    for (const r of [ok, unknown, st]) await h.requestDone(gw, r.headers.get('x-request-id'));
+    const after = await h.scrape(gw);
+    assert.equal(after.types.get('cutover_requests_total'), 'counter');
     assert.equal(reqs(after, ok200) - reqs(before, ok200), 2, 'one completion and one stream');
     const nf = { route: 'none', status: '404', color: 'blue' };
     assert.equal(reqs(after, nf) - reqs(before, nf), 1, 'the unknown model counts under route="none"');

@@ -333,6 +333,17 @@ export async function scrape(gw) {
   return parseMetrics(await res.text());
 }
 
+// Metrics are recorded when the gateway finishes a request, which for a stream is just
+// after the client saw its last byte; the access log line comes last. Resolves once the
+// gateway has logged request `id` (so its metrics are in), with that line.
+export function requestDone(gw, id, timeoutMs = 5000) {
+  assertId(id);
+  return gw.waitForLog((l) => l.msg === 'request' && l.request_id === id, timeoutMs, `access log line of ${id}`);
+}
+function assertId(id) {
+  if (!id) throw new Error('requestDone needs the x-request-id of the request');
+}
+
 // Reads an SSE response body (fetch Response) into its data payloads, with arrival times.
 export async function readSse(res, { onEvent } = {}) {
   const events = [];

@@ -12,7 +12,7 @@ const PROVIDER_KEY = h.secret('sk-e2e-provider');
 const ITL_MS = 20;  // mock-llm's delay between streamed tokens
 
 const ALIASES = ['gpt-4o-mini', 'echo', 'text-embedding-3-small', 'fallback-500', 'fallback-reset',
-                 'retry-429', 'retry-500', 'hang', 'all-429', 'all-hang'];
+                 'retry-429', 'retry-500', 'hang', 'all-429', 'all-hang', 'client-error', 'down'];
 
 function config(mockBaseUrl) {
   const t = (provider, model) => ({ provider, model });
@@ -26,6 +26,7 @@ function config(mockBaseUrl) {
       { name: 'primary', base_url: mockBaseUrl, api_key: PROVIDER_KEY },
       { name: 'backup', base_url: mockBaseUrl },
       { name: 'slowpoke', base_url: mockBaseUrl, request_timeout_ms: 500 },
+      { name: 'dead', base_url: 'http://127.0.0.1:1/v1', connect_timeout_ms: 1000 },  // nothing listens on port 1
     ],
     routes: [
       { alias: 'gpt-4o-mini', targets: [t('primary', 'mock-fast')] },
@@ -42,6 +43,9 @@ function config(mockBaseUrl) {
       { alias: 'all-429', targets: [t('primary', 'mock-fast:error-429'), t('backup', 'mock-fast:error-429')],
         retry: once },
       { alias: 'all-hang', targets: [t('slowpoke', 'mock-fast:hang'), t('slowpoke', 'other:hang')], retry: once },
+      // mock-llm answers 400 to an unknown behaviour suffix: the request itself is wrong.
+      { alias: 'client-error', targets: [t('primary', 'mock-fast:no-such-behaviour'), t('backup', 'mock-fast')] },
+      { alias: 'down', targets: [t('dead', 'mock-fast'), t('backup', 'mock-fast')], retry: once },
     ],
   });
 }
@@ -138,13 +142,16 @@ describe('chat completions', () => {
 
   test('stream_options.include_usage yields a usage chunk; without it none is passed on', async () => {
     const prompt = 'usage please';
-    const plain = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: user(prompt) });
+    const { data: plain, response: r0 } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: user(prompt) }).withResponse();
+    await h.requestDone(gw, r0.headers.get('x-request-id'));
 
-    const withUsage = await client.chat.completions.create({
+    const { data: withUsage, response: r1 } = await client.chat.completions.create({
       model: 'gpt-4o-mini', messages: user(prompt), stream: true, stream_options: { include_usage: true },
-    });
+    }).withResponse();
     const usageChunks = [];
     for await (const chunk of withUsage) if (chunk.usage) usageChunks.push(chunk);
+    await h.requestDone(gw, r1.headers.get('x-request-id'));
     assert.equal(usageChunks.length, 1, 'exactly one usage chunk');
     assert.deepEqual(usageChunks[0].choices, [], 'the usage chunk has no choices');
     assert.equal(usageChunks[0].usage.completion_tokens, plain.usage.completion_tokens);
@@ -153,7 +160,8 @@ describe('chat completions', () => {
     // Without include_usage the gateway still asks the provider for usage (to count tokens)
     // but must not hand the client a chunk it did not ask for.
     const before = await h.scrape(gw);
-    const noUsage = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: user(prompt), stream: true });
+    const { data: noUsage, response: r2 } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: user(prompt), stream: true }).withResponse();
     let chunks = 0;
     for await (const chunk of noUsage) {
       chunks++;
@@ -161,6 +169,7 @@ describe('chat completions', () => {
       assert.ok(chunk.choices.length > 0, `a chunk without choices reached the client: ${JSON.stringify(chunk)}`);
     }
     assert.ok(chunks > 1);
+    await h.requestDone(gw, r2.headers.get('x-request-id'));
     const after = await h.scrape(gw);
     const route = { route: 'gpt-4o-mini', color: 'blue' };
     assert.equal(after.value('cutover_tokens_out_total', route) - before.value('cutover_tokens_out_total', route),
@@ -304,6 +313,7 @@ describe('provider chain', () => {
       'the answer is the backup provider\'s (same mock model)');
     assert.match(response.headers.get('x-cutover-fallback-reason') ?? '', /^primary: /);
     assert.equal(response.headers.get('x-cutover-provider'), 'backup');
+    await h.requestDone(gw, response.headers.get('x-request-id'));
     const after = await h.scrape(gw);
     const route = { route: 'fallback-500' };
     assert.equal(after.value('cutover_fallbacks_total', route) - before.value('cutover_fallbacks_total', route), 1);
@@ -323,6 +333,7 @@ describe('provider chain', () => {
     assert.equal(response.headers.get('x-cutover-fallback-reason'), null);
     // mock-llm's 429 says Retry-After: 1; the gateway waits that long before retrying.
     assert.ok(elapsed >= 900, `retried after ${elapsed.toFixed(0)} ms, before the provider's Retry-After of 1 s`);
+    await h.requestDone(gw, response.headers.get('x-request-id'));
     const after = await h.scrape(gw);
     const route = { route: 'retry-429' };
     assert.equal(after.value('cutover_retries_total', route) - before.value('cutover_retries_total', route), 1);
@@ -408,6 +419,26 @@ describe('provider chain', () => {
     assert.ok(performance.now() - t0 < 5000);
   });
 
+  test('a provider 4xx (the request is wrong) is passed through as is: no retry, no fallback', async () => {
+    const res = await h.postJson(`${gw.baseUrl}/chat/completions`, { model: 'client-error', messages: user('x') },
+      { headers: { authorization: `Bearer ${KEY}` } });
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('x-cutover-provider'), 'primary');
+    assert.equal(res.headers.get('x-cutover-retries'), null);
+    assert.equal(res.headers.get('x-cutover-fallback-reason'), null);
+    const body = await res.json();
+    assert.match(body.error.message, /no-such-behaviour/, 'the provider\'s own message reaches the client');
+    assert.equal(body.error.param, 'model');
+  });
+
+  test('a provider that is down (connection refused) falls back', async () => {
+    const { response } = await client.chat.completions
+      .create({ model: 'down', messages: user('anyone home') }).withResponse();
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-cutover-provider'), 'backup');
+    assert.equal(response.headers.get('x-cutover-fallback-reason'), 'dead: upstream_unreachable');
+  });
+
   test('a stream whose provider fails before any byte falls back too', async () => {
     const prompt = 'stream with fallback';
     const expected = await completionText('gpt-4o-mini', prompt);
@@ -421,6 +452,93 @@ describe('provider chain', () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
       assert.equal(text, expected, model);
     }
+  });
+});
+
+describe('streams that go wrong after they began', () => {
+  // Each test here has its own mock-llm (killed or slowed on purpose) and gateway.
+  const own = [];
+  after(() => h.cleanup({ procs: own }));
+  async function stack(mockArgs, provider = {}) {
+    const m = await h.startMock(mockArgs);
+    own.push(m);
+    const g = await h.startGateway(h.gatewayConfig({
+      api_keys: [{ id: 'e2e', key: KEY }],
+      providers: [{ name: 'flaky', base_url: m.baseUrl, ...provider }],
+      routes: [{ alias: 'echo', targets: [{ provider: 'flaky', model: 'echo' }] }],
+    }), { dir });
+    own.push(g);
+    return { m, g };
+  }
+  const words = (n) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+  const local = (name, fn) => it(name, { timeout: 30000 }, h.withLogs(() => [...own], fn));
+  const contentOf = (events) => events.filter((e) => e.data !== '[DONE]')
+    .map((e) => JSON.parse(e.data)).filter((d) => !d.error).map((d) => d.choices[0]?.delta?.content ?? '').join('');
+
+  local('a provider that dies mid-stream: the client gets an error event and a cleanly ended stream', async () => {
+    const { m, g } = await stack(['--itl-ms', '50']);
+    const rid = `dies-${Date.now()}`;
+    const res = await h.postJson(`${g.baseUrl}/chat/completions`, { model: 'echo', messages: user(words(40)), stream: true },
+      { headers: { authorization: `Bearer ${KEY}`, 'x-request-id': rid } });
+    assert.equal(res.status, 200);
+    const events = await h.readSse(res, {
+      onEvent: (_, all) => { if (all.length === 3) m.signal('SIGKILL'); },
+    });
+    const last = JSON.parse(events.at(-1).data);
+    assert.ok(last.error, `the stream must end with an error event, got ${events.at(-1).data}`);
+    assert.equal(last.error.type, 'upstream_error');
+    assert.match(last.error.message, /flaky/);
+    assert.ok(!events.some((e) => e.data === '[DONE]'), 'a broken stream must not claim [DONE]');
+    assert.ok(words(40).startsWith(contentOf(events)) && contentOf(events).length > 0);
+    const line = await h.requestDone(g, rid);
+    assert.equal(line.status, 502);
+
+    // Through the SDK the failure surfaces as an exception, never as a silently short answer.
+    const m2 = await h.startMock(['--itl-ms', '50']);
+    own.push(m2);
+    const g2 = await h.startGateway(h.gatewayConfig({
+      api_keys: [{ id: 'e2e', key: KEY }],
+      providers: [{ name: 'flaky', base_url: m2.baseUrl }],
+      routes: [{ alias: 'echo', targets: [{ provider: 'flaky', model: 'echo' }] }],
+    }), { dir });
+    own.push(g2);
+    const sdk = new OpenAI({ baseURL: g2.baseUrl, apiKey: KEY, maxRetries: 0, timeout: 20000 });
+    const stream = await sdk.chat.completions.create({ model: 'echo', messages: user(words(40)), stream: true });
+    let n = 0;
+    await assert.rejects((async () => {
+      for await (const _ of stream) if (++n === 3) m2.signal('SIGKILL');
+    })(), (e) => e instanceof OpenAI.APIError && /flaky/.test(e.message));
+  });
+
+  local('a stream silent for longer than stream_idle_timeout_ms ends with an upstream_timeout event', async () => {
+    const { g } = await stack(['--itl-ms', '3000'], { stream_idle_timeout_ms: 300 });
+    const t0 = performance.now();
+    const res = await h.postJson(`${g.baseUrl}/chat/completions`, { model: 'echo', messages: user('first second third'), stream: true },
+      { headers: { authorization: `Bearer ${KEY}` } });
+    assert.equal(res.status, 200);
+    const events = await h.readSse(res);
+    const took = performance.now() - t0;
+    assert.equal(contentOf(events), 'first', 'the first token got through before the silence');
+    const last = JSON.parse(events.at(-1).data);
+    assert.equal(last.error?.code, 'upstream_timeout', events.at(-1).data);
+    assert.ok(took >= 250 && took < 2500, `ended after ${took.toFixed(0)} ms (idle timeout 300 ms, next token at 3000 ms)`);
+  });
+
+  local('a client that leaves mid-stream is logged as 499 and frees its stream', async () => {
+    const { g } = await stack(['--itl-ms', '50']);
+    const rid = `leaves-${Date.now()}`;
+    const ac = new AbortController();
+    const res = await fetch(`${g.baseUrl}/chat/completions`, {
+      method: 'POST', signal: ac.signal,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'x-request-id': rid },
+      body: JSON.stringify({ model: 'echo', messages: user(words(60)), stream: true }),
+    });
+    await h.readSse(res, { onEvent: (_, all) => { if (all.length === 2) ac.abort(); } }).catch(() => {});
+    const line = await h.requestDone(g, rid, 10000);
+    assert.equal(line.status, 499);
+    assert.ok(line.duration_us < 2_500_000, `the gateway went on for ${line.duration_us} us after the client left`);
+    const m = await h.scrape(g);
+    assert.equal(m.value('cutover_open_streams'), 0);
   });
 });
 
