@@ -377,6 +377,25 @@ describe('operational endpoints', () => {
     assert.equal(after.value('cutover_open_streams', { color: 'blue' }), 0);
   });
 
+  test('/metrics stays valid Prometheus text whatever the route aliases are', async () => {
+    // Label values must escape \\ and " (text exposition format 0.0.4); one odd alias must
+    // not break scraping of the whole gateway.
+    const odd = 'team "a" \\ model';
+    const g = await h.startGateway(config(mock.baseUrl, {
+      routes: [{ alias: odd, targets: [{ provider: 'mock', model: 'mock-fast' }] }],
+    }), { dir, env: secretEnv });
+    try {
+      const res = await h.postJson(`${g.baseUrl}/chat/completions`, { ...chat('odd'), model: odd }, { headers: auth });
+      assert.equal(res.status, 200);
+      await h.requestDone(g, res.headers.get('x-request-id'));
+      const text = await (await h.get(`${g.url}/metrics`)).text();
+      const m = h.parseMetrics(text);  // throws on a line that is not valid exposition format
+      assert.equal(m.value('cutover_requests_total', { route: odd, status: '200' }), 1);
+    } finally {
+      await g.stop();
+    }
+  });
+
   test('non-streamed responses carry x-cutover-overhead-us', async () => {
     const res = await h.postJson(`${gw.baseUrl}/chat/completions`, chat('overhead'), { headers: auth });
     assert.equal(res.status, 200);

@@ -307,12 +307,13 @@ export function parseMetrics(text) {
       continue;
     }
     if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
-    if (!m) throw new Error(`bad metrics line: ${line}`);
+    // name{label="value",...} number, where values escape \\, \" and \n (format 0.0.4).
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})?\s+(\S+)$/.exec(line);
+    if (!m) throw new Error(`bad metrics line (not Prometheus text format 0.0.4): ${line}`);
     const labels = {};
     if (m[2]) {
       for (const lm of m[2].slice(1, -1).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
-        labels[lm[1]] = lm[2];
+        labels[lm[1]] = lm[2].replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
     }
     series.set(`${m[1]}${m[2] ?? ''}`, { name: m[1], labels, value: Number(m[3]) });
   }

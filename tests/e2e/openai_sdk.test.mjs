@@ -12,7 +12,7 @@ const PROVIDER_KEY = h.secret('sk-e2e-provider');
 const ITL_MS = 20;  // mock-llm's delay between streamed tokens
 
 const ALIASES = ['gpt-4o-mini', 'echo', 'text-embedding-3-small', 'fallback-500', 'fallback-reset',
-                 'retry-429', 'retry-500', 'hang', 'all-429', 'all-hang', 'client-error', 'down'];
+                 'retry-429', 'retry-500', 'hang', 'all-429', 'all-hang', 'client-error', 'down', 'impatient'];
 
 function config(mockBaseUrl) {
   const t = (provider, model) => ({ provider, model });
@@ -46,6 +46,9 @@ function config(mockBaseUrl) {
       // mock-llm answers 400 to an unknown behaviour suffix: the request itself is wrong.
       { alias: 'client-error', targets: [t('primary', 'mock-fast:no-such-behaviour'), t('backup', 'mock-fast')] },
       { alias: 'down', targets: [t('dead', 'mock-fast'), t('backup', 'mock-fast')], retry: once },
+      // mock-llm's 429 says Retry-After: 1 (s), more than this route is willing to wait.
+      { alias: 'impatient', targets: [t('primary', 'mock-fast:error-429'), t('backup', 'mock-fast')],
+        retry: { max_attempts: 3, max_retry_after_ms: 500 } },
     ],
   });
 }
@@ -363,6 +366,18 @@ describe('provider chain', () => {
       `spent ~1000 ms waiting on the provider's Retry-After`);
   });
 
+  test('a Retry-After longer than max_retry_after_ms moves on to the next provider without waiting', async () => {
+    const t0 = performance.now();
+    const { response } = await client.chat.completions
+      .create({ model: 'impatient', messages: user('no waiting') }).withResponse();
+    const elapsed = performance.now() - t0;
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-cutover-provider'), 'backup');
+    assert.equal(response.headers.get('x-cutover-fallback-reason'), 'primary: upstream_rate_limited');
+    assert.equal(response.headers.get('x-cutover-retries'), null, 'no retry on the rate-limited provider');
+    assert.ok(elapsed < 900, `took ${elapsed.toFixed(0)} ms: it waited for the Retry-After`);
+  });
+
   test('a provider that hangs times out and falls back within a few seconds', async () => {
     const t0 = performance.now();
     const { data, response } = await client.chat.completions
@@ -442,11 +457,12 @@ describe('provider chain', () => {
   test('a stream whose provider fails before any byte falls back too', async () => {
     const prompt = 'stream with fallback';
     const expected = await completionText('gpt-4o-mini', prompt);
-    for (const model of ['fallback-500', 'fallback-reset']) {
+    for (const [model, reason] of [['fallback-500', 'primary: upstream_error'], ['fallback-reset', 'primary: upstream_error'],
+                                   ['hang', 'slowpoke: upstream_timeout']]) {
       const { data: stream, response } = await client.chat.completions
         .create({ model, messages: user(prompt), stream: true }).withResponse();
       assert.equal(response.status, 200, model);
-      assert.match(response.headers.get('x-cutover-fallback-reason') ?? '', /^primary: /, model);
+      assert.equal(response.headers.get('x-cutover-fallback-reason'), reason, model);
       assert.equal(response.headers.get('x-cutover-provider'), 'backup', model);
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
