@@ -1,5 +1,7 @@
 #include "gateway/pipeline.hpp"
 
+#include <charconv>
+
 #include "gateway/stages/authenticate.hpp"
 #include "gateway/stages/decode.hpp"
 #include "gateway/stages/route.hpp"
@@ -20,6 +22,19 @@ std::vector<std::unique_ptr<Stage>> default_stages(PipelineDeps deps) {
   return s;
 }
 
+GatewayHeaders::GatewayHeaders(const RequestContext& ctx) {
+  add("x-request-id", ctx.request_id);
+  add("x-cutover-color", ctx.config->color);
+  if (!ctx.route) return;
+  add("x-cutover-route-version", ctx.route->version);
+  if (!ctx.provider.empty()) add("x-cutover-provider", ctx.provider);
+  if (ctx.retries) {
+    auto [end, ec] = std::to_chars(retries_, retries_ + sizeof retries_, ctx.retries);
+    add("x-cutover-retries", std::string_view(retries_, static_cast<std::size_t>(end - retries_)));
+  }
+  if (!ctx.fallback_reason.empty()) add("x-cutover-fallback-reason", ctx.fallback_reason);
+}
+
 http::net::awaitable<void> Pipeline::run(RequestContext& ctx) {
   for (auto& stage : stages_) {
     Status st = co_await stage->run(ctx);
@@ -30,25 +45,28 @@ http::net::awaitable<void> Pipeline::run(RequestContext& ctx) {
       co_return;
     }
   }
-  if (ctx.response) {
-    auto& res = *ctx.response;
-    add_gateway_headers(ctx, res);
-    ctx.status = res.result_int();
-    auto overhead = Clock::now() - ctx.start - ctx.upstream_wait;
-    res.set("x-cutover-overhead-us",
-            std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(overhead).count()));
-    co_await ctx.exchange.send(std::move(res));
-  }
+  if (!ctx.response_status) co_return;
+  GatewayHeaders h(ctx);
+  h.add("Content-Type", "application/json");
+  auto overhead = Clock::now() - ctx.start - ctx.upstream_wait;
+  char us[24];
+  auto [end, ec] = std::to_chars(us, us + sizeof us,
+                                 std::chrono::duration_cast<std::chrono::microseconds>(overhead).count());
+  h.add("x-cutover-overhead-us", std::string_view(us, static_cast<std::size_t>(end - us)));
+  ctx.status = static_cast<int>(ctx.response_status);
+  co_await ctx.exchange.send(ctx.response_status, h.span(), ctx.response_body);
 }
 
 http::net::awaitable<void> respond_error(RequestContext& ctx, const Error& e) {
-  http::Response res{static_cast<http::bhttp::status>(e.http_status()), ctx.request.version()};
-  res.set(http::bhttp::field::content_type, "application/json");
-  add_gateway_headers(ctx, res);
-  if (auto ra = e.retry_after()) res.set(http::bhttp::field::retry_after, std::to_string((ra->count() + 999) / 1000));
-  res.body() = e.to_openai_json();
-  ctx.status = res.result_int();
-  co_await ctx.exchange.send(std::move(res));
+  GatewayHeaders h(ctx);
+  h.add("Content-Type", "application/json");
+  std::string retry_after;
+  if (auto ra = e.retry_after()) {
+    retry_after = std::to_string((ra->count() + 999) / 1000);
+    h.add("Retry-After", retry_after);
+  }
+  ctx.status = e.http_status();
+  co_await ctx.exchange.send(static_cast<unsigned>(ctx.status), h.span(), e.to_openai_json());
 }
 
 }  // namespace cutover::gateway

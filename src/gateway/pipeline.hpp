@@ -2,7 +2,9 @@
 // is the one place where the order is written down).
 #pragma once
 
+#include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,19 +31,24 @@ class Pipeline final {
   std::vector<std::unique_ptr<Stage>> stages_;
 };
 
-// Headers every gateway response carries (x-request-id, x-cutover-color, ...).
-template <class Fields>
-void add_gateway_headers(const RequestContext& ctx, Fields& f) {
-  f.set("x-request-id", ctx.request_id);
-  f.set("x-cutover-color", ctx.config->color);
-  if (ctx.route) {
-    f.set("x-cutover-route-version", ctx.route->version);
-    if (!ctx.provider.empty()) f.set("x-cutover-provider", ctx.provider);
-    if (ctx.retries) f.set("x-cutover-retries", std::to_string(ctx.retries));
-    if (!ctx.fallback_reason.empty()) f.set("x-cutover-fallback-reason", ctx.fallback_reason);
+// The headers every gateway response carries (x-request-id, x-cutover-color,
+// x-cutover-route-version, ...), gathered without allocating. Views into ctx: use it
+// while ctx lives.
+class GatewayHeaders final {
+ public:
+  explicit GatewayHeaders(const RequestContext& ctx);
+  void add(std::string_view name, std::string_view value) { h_[n_++] = {name, value}; }
+  std::span<const http::Header> span() const { return {h_.data(), n_}; }
+  template <class Fields>
+  void apply(Fields& f) const {
+    for (const auto& h : span()) f.set(h.name, h.value);
   }
-}
 
+ private:
+  std::array<http::Header, 12> h_;
+  std::size_t n_ = 0;
+  char retries_[16];
+};
 
 // Sends an OpenAI-shaped error with the gateway headers; sets ctx.status.
 http::net::awaitable<void> respond_error(RequestContext& ctx, const Error& e);

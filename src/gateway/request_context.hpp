@@ -58,7 +58,8 @@ struct RequestContext {
   std::int64_t tokens_out = 0;
   bool streamed = false;  // a stream began towards the client
   // A non-streamed answer, ready to send (set by upstream, sent by the pipeline).
-  std::optional<http::Response> response;
+  unsigned response_status = 0;
+  std::string response_body;
 
   int status = 0;  // what the client got
 };

@@ -92,7 +92,7 @@ http::net::awaitable<void> Service::models(RequestContext& ctx) {
   }
   boost::json::object body{{"object", "list"}, {"data", std::move(data)}};
   auto res = text(bhttp::status::ok, ctx.request.version(), "application/json", boost::json::serialize(body));
-  add_gateway_headers(ctx, res);
+  GatewayHeaders(ctx).apply(res);
   ctx.status = 200;
   co_await ctx.exchange.send(std::move(res));
 }

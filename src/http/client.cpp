@@ -46,6 +46,7 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
 
   std::unique_ptr<Connection> c{new Connection()};
   c->origin_ = url.origin;
+  c->buffer_.reserve(16 * 1024);  // a typical answer in one read, not 512-byte steps
   beast::tcp_stream stream{ex};
   stream.expires_after(timeout);
   auto [cec, ep] = co_await stream.async_connect(endpoints, use_nothrow);
@@ -77,6 +78,15 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
 net::awaitable<beast::error_code> Connection::write(Request& req, std::chrono::milliseconds timeout) {
   lowest().expires_after(timeout);
   auto [ec, n] = co_await with_stream([&](auto& s) { return bhttp::async_write(s, req, use_nothrow); });
+  co_return ec;
+}
+
+net::awaitable<beast::error_code> Connection::write(std::string_view head, std::string_view body,
+                                                    std::chrono::milliseconds timeout) {
+  lowest().expires_after(timeout);
+  std::array<net::const_buffer, 2> bufs{net::buffer(head.data(), head.size()),
+                                        net::buffer(body.data(), body.size())};
+  auto [ec, n] = co_await with_stream([&](auto& s) { return net::async_write(s, bufs, use_nothrow); });
   co_return ec;
 }
 

@@ -32,6 +32,10 @@ class Connection final {
   ~Connection();
 
   net::awaitable<beast::error_code> write(Request& req, std::chrono::milliseconds timeout);
+  // A request written by hand: head (request line and headers, ending in an empty line)
+  // and body, in one write.
+  net::awaitable<beast::error_code> write(std::string_view head, std::string_view body,
+                                          std::chrono::milliseconds timeout);
   net::awaitable<beast::error_code> read_header(ResponseParser& p, std::chrono::milliseconds timeout);
   // Reads whatever body bytes arrive next (at least one, or the end).
   net::awaitable<beast::error_code> read_some(ResponseParser& p, std::chrono::milliseconds timeout);

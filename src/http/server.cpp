@@ -94,6 +94,34 @@ class Session final : public Exchange, public SessionBase {
     co_return !ec;
   }
 
+  net::awaitable<bool> send(unsigned status, std::span<const Header> headers,
+                            std::string_view body) override {
+    responded_ = true;
+    if (worker_.draining) keep_alive_ = false;
+    head_.clear();
+    head_ += "HTTP/1.1 ";
+    head_ += std::to_string(status);
+    head_ += ' ';
+    head_ += bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+    head_ += "\r\n";
+    for (const auto& h : headers) {
+      head_ += h.name;
+      head_ += ": ";
+      head_ += h.value;
+      head_ += "\r\n";
+    }
+    if (!keep_alive_) head_ += "Connection: close\r\n";
+    else if (version_ == 10) head_ += "Connection: keep-alive\r\n";
+    head_ += "Content-Length: ";
+    head_ += std::to_string(body.size());
+    head_ += "\r\n\r\n";
+    std::array<net::const_buffer, 2> bufs{net::buffer(head_), net::buffer(body.data(), body.size())};
+    lowest().expires_after(opts_.limits.write_timeout);
+    auto [ec, n] = co_await net::async_write(stream_, bufs, use_nothrow);
+    if (ec) broken_ = true;
+    co_return !ec;
+  }
+
   net::awaitable<bool> begin_stream(ResponseHead head) override {
     responded_ = true;
     finish_head(head);
@@ -181,6 +209,7 @@ class Session final : public Exchange, public SessionBase {
 
       Request req = parser.release();
       keep_alive_ = req.keep_alive();
+      version_ = req.version();
       responded_ = false;
       co_await handler_.handle(req, *this);
       if (!responded_ && !broken_)
@@ -214,6 +243,8 @@ class Session final : public Exchange, public SessionBase {
   Server::Worker& worker_;
   const ServerOptions& opts_;
   Handler& handler_;
+  std::string head_;  // reused for every hand-written response head
+  unsigned version_ = 11;
   bool keep_alive_ = true;
   bool responded_ = false;
   bool broken_ = false;

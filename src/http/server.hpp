@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,10 @@ class Exchange {
  public:
   virtual ~Exchange() = default;
   virtual net::awaitable<bool> send(Response res) = 0;
+  // The same, written by hand in one write: status line, headers, Content-Length, body.
+  // headers must not contain Content-Length, Connection or Transfer-Encoding.
+  virtual net::awaitable<bool> send(unsigned status, std::span<const Header> headers,
+                                    std::string_view body) = 0;
   virtual net::awaitable<bool> begin_stream(ResponseHead head) = 0;
   virtual net::awaitable<bool> write_chunk(std::string_view data) = 0;
   virtual net::awaitable<bool> end_stream() = 0;

@@ -40,27 +40,44 @@ Error transport_error(const Target& t, const beast::error_code& ec, std::string_
                                               std::string(during) + ": " + ec.message());
 }
 
-// The provider's request: same body with the target's model name.
-http::Request build_request(RequestContext& ctx, const Target& target) {
+// The provider's request, written by hand: same body with the target's model name.
+struct UpstreamRequest {
+  std::string head;
+  std::string body;
+};
+
+UpstreamRequest build_request(RequestContext& ctx, const Target& target) {
   const auto& url = target.provider->url;
-  std::string_view path = ctx.endpoint == Endpoint::kEmbeddings ? "/embeddings" : "/chat/completions";
-  http::Request req{bhttp::verb::post, url.path_prefix + std::string(path), 11};
-  req.set(bhttp::field::host, url.host_header);
-  req.set(bhttp::field::content_type, "application/json");
-  req.set(bhttp::field::accept, ctx.stream ? "text/event-stream" : "application/json");
-  req.set(bhttp::field::user_agent, "cutover/" CUTOVER_VERSION);
-  if (!target.provider->api_key.empty())
-    req.set(bhttp::field::authorization, "Bearer " + target.provider->api_key);
-  req.set("traceparent", ctx.traceparent_out);
-  req.set("x-request-id", ctx.request_id);
   ctx.body["model"] = target.model;
   if (ctx.stream && !ctx.client_wants_usage) {
     // Ask for usage so tokens are counted; the usage chunk is not passed to the client.
     ctx.body["stream_options"] = boost::json::object{{"include_usage", true}};
   }
-  req.body() = boost::json::serialize(ctx.body);
-  req.prepare_payload();
-  return req;
+  UpstreamRequest r;
+  r.body = boost::json::serialize(ctx.body);
+  std::string& h = r.head;
+  h.reserve(384 + target.provider->api_key.size());
+  h += "POST ";
+  h += url.path_prefix;
+  h += ctx.endpoint == Endpoint::kEmbeddings ? "/embeddings" : "/chat/completions";
+  h += " HTTP/1.1\r\nHost: ";
+  h += url.host_header;
+  h += "\r\nContent-Type: application/json\r\nAccept: ";
+  h += ctx.stream ? "text/event-stream" : "application/json";
+  h += "\r\nUser-Agent: cutover/" CUTOVER_VERSION "\r\n";
+  if (!target.provider->api_key.empty()) {
+    h += "Authorization: Bearer ";
+    h += target.provider->api_key;
+    h += "\r\n";
+  }
+  h += "traceparent: ";
+  h += ctx.traceparent_out;
+  h += "\r\nx-request-id: ";
+  h += ctx.request_id;
+  h += "\r\nContent-Length: ";
+  h += std::to_string(r.body.size());
+  h += "\r\n\r\n";
+  return r;
 }
 
 }  // namespace
@@ -77,11 +94,11 @@ net::awaitable<Status> Upstream::run(RequestContext& ctx) {
   auto executor = co_await net::this_coro::executor;
   for (std::size_t t = 0; t < route.targets.size(); ++t) {
     const Target& target = route.targets[t];
-    http::Request req = build_request(ctx, target);
+    UpstreamRequest req = build_request(ctx, target);
     for (int n = 1;; ++n) {
       ++ctx.attempts;
       ctx.provider = target.provider->name;
-      Status st = co_await attempt(ctx, target, req);
+      Status st = co_await attempt(ctx, target, req.head, req.body);
       if (st || ctx.streamed) co_return st;
       failures.push_back(st.error().code());
       auto decision = decide_retry(route.retry, n, st.error(), Random::thread_local_instance().uniform());
@@ -112,7 +129,8 @@ net::awaitable<Status> Upstream::run(RequestContext& ctx) {
   co_return agg;
 }
 
-net::awaitable<Status> Upstream::attempt(RequestContext& ctx, const Target& target, http::Request& req) {
+net::awaitable<Status> Upstream::attempt(RequestContext& ctx, const Target& target,
+                                         std::string_view head, std::string_view body) {
   const Provider& p = *target.provider;
   auto& pool = http::ConnectionPool::for_this_thread();
   auto t0 = Clock::now();
@@ -128,7 +146,7 @@ net::awaitable<Status> Upstream::attempt(RequestContext& ctx, const Target& targ
       co_return std::move(c.error());
     }
     conn = std::move(c.value());
-    auto ec = co_await conn->write(req, p.request_timeout);
+    auto ec = co_await conn->write(head, body, p.request_timeout);
     parser.emplace();
     parser->body_limit(p.max_response_bytes);
     if (!ec) ec = co_await conn->read_header(*parser, p.request_timeout);
@@ -173,10 +191,8 @@ net::awaitable<Status> Upstream::attempt(RequestContext& ctx, const Target& targ
     ctx.tokens_in = u.input;
     ctx.tokens_out = u.output;
   }
-  http::Response out{static_cast<bhttp::status>(status), ctx.request.version()};
-  out.set(bhttp::field::content_type, "application/json");
-  out.body() = std::move(res.body());
-  ctx.response.emplace(std::move(out));
+  ctx.response_status = static_cast<unsigned>(status);
+  ctx.response_body = std::move(res.body());
   co_return Status{};
 }
 
@@ -189,7 +205,7 @@ net::awaitable<Status> Upstream::relay_stream(RequestContext& ctx, const Target&
   http::ResponseHead head{bhttp::status::ok, ctx.request.version()};
   head.set(bhttp::field::content_type, "text/event-stream");
   head.set(bhttp::field::cache_control, "no-cache");
-  add_gateway_headers(ctx, head);
+  GatewayHeaders(ctx).apply(head);
   if (!co_await ctx.exchange.begin_stream(std::move(head))) {
     conn->close();
     ctx.status = 499;

@@ -17,7 +17,8 @@ class Upstream final : public Stage {
   http::net::awaitable<Status> run(RequestContext& ctx) override;
 
  private:
-  http::net::awaitable<Status> attempt(RequestContext& ctx, const Target& target, http::Request& req);
+  http::net::awaitable<Status> attempt(RequestContext& ctx, const Target& target,
+                                       std::string_view head, std::string_view body);
   http::net::awaitable<Status> relay_stream(RequestContext& ctx, const Target& target,
                                             std::unique_ptr<http::Connection> conn,
                                             http::ResponseParser& parser);
