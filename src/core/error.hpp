@@ -52,14 +52,17 @@ class Error {
   // The offending request parameter, if any ("model", "messages").
   const std::string& param() const { return param_; }
   Error&& with_param(std::string p) && { param_ = std::move(p); return std::move(*this); }
+  Error& with_param(std::string p) & { param_ = std::move(p); return *this; }
 
   // For upstream errors: the provider's HTTP status, when it answered.
   int upstream_status() const { return upstream_status_; }
   Error&& with_upstream_status(int s) && { upstream_status_ = s; return std::move(*this); }
+  Error& with_upstream_status(int s) & { upstream_status_ = s; return *this; }
 
   // For rate limits: when the caller may try again.
   std::optional<std::chrono::milliseconds> retry_after() const { return retry_after_; }
   Error&& with_retry_after(std::chrono::milliseconds d) && { retry_after_ = d; return std::move(*this); }
+  Error& with_retry_after(std::chrono::milliseconds d) & { retry_after_ = d; return *this; }
 
   // Mapping (error.cpp).
   int http_status() const;

@@ -14,6 +14,18 @@ void append_num(std::string& out, double v) {
   out.append(buf, static_cast<std::size_t>(n));
 }
 
+// Prometheus label values escape backslash, double quote and newline.
+std::string label_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 void Histogram::observe(std::chrono::nanoseconds d) {
@@ -61,9 +73,9 @@ void Metrics::count_fallback(std::size_t route) { per_route_[slot(route)].fallba
 std::string Metrics::render(std::size_t open_connections) const {
   std::string out;
   out.reserve(8192);
-  const std::string color = "color=\"" + color_ + "\"";
+  const std::string color = "color=\"" + label_value(color_) + "\"";
   auto route_label = [&](std::size_t i) {
-    return "route=\"" + (i < routes_.size() ? routes_[i] : std::string("none")) + "\"," + color;
+    return "route=\"" + (i < routes_.size() ? label_value(routes_[i]) : std::string("none")) + "\"," + color;
   };
   out += "# HELP cutover_requests_total Requests answered, by route alias, HTTP status and color.\n";
   out += "# TYPE cutover_requests_total counter\n";

@@ -29,6 +29,22 @@ beast::tcp_stream& Connection::lowest() {
   return tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
 }
 
+void Connection::start(std::chrono::milliseconds timeout) {
+  if (watched()) arm(timeout);
+  else lowest().expires_after(timeout);
+}
+
+beast::error_code Connection::finish(beast::error_code ec) {
+  if (!watched()) return ec;
+  disarm();
+  return ec && timed_out() ? beast::error_code(beast::error::timeout) : ec;
+}
+
+void Connection::on_timeout() {
+  beast::error_code ec;
+  lowest().socket().cancel(ec);
+}
+
 template <class F>
 auto Connection::with_stream(F&& f) {
   return tls_ ? f(*tls_) : f(*plain_);
@@ -54,11 +70,13 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
     co_return fail(cec == beast::error::timeout ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamConnect,
                    cec.message());
   stream.socket().set_option(tcp::no_delay(true), cec);
+  stream.expires_never();  // from here on, start() times each operation
   if (!url.tls) {
     c->plain_.emplace(std::move(stream));
     co_return c;
   }
   if (!tls) co_return fail(ErrorCode::kInternal, "no TLS context configured");
+  c->tls_context_ = tls;
   c->tls_.emplace(std::move(stream), *tls);
   SSL* ssl = c->tls_->native_handle();
   // SNI and host name verification: a valid certificate for another name is refused.
@@ -72,43 +90,44 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
     if (verify != X509_V_OK) why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
     co_return fail(ErrorCode::kUpstreamConnect, "TLS handshake failed: " + why);
   }
+  beast::get_lowest_layer(*c->tls_).expires_never();
   co_return c;
 }
 
 net::awaitable<beast::error_code> Connection::write(Request& req, std::chrono::milliseconds timeout) {
-  lowest().expires_after(timeout);
+  start(timeout);
   auto [ec, n] = co_await with_stream([&](auto& s) { return bhttp::async_write(s, req, use_nothrow); });
-  co_return ec;
+  co_return finish(ec);
 }
 
 net::awaitable<beast::error_code> Connection::write(std::string_view head, std::string_view body,
                                                     std::chrono::milliseconds timeout) {
-  lowest().expires_after(timeout);
+  start(timeout);
   std::array<net::const_buffer, 2> bufs{net::buffer(head.data(), head.size()),
                                         net::buffer(body.data(), body.size())};
   auto [ec, n] = co_await with_stream([&](auto& s) { return net::async_write(s, bufs, use_nothrow); });
-  co_return ec;
+  co_return finish(ec);
 }
 
 net::awaitable<beast::error_code> Connection::read_header(ResponseParser& p, std::chrono::milliseconds timeout) {
-  lowest().expires_after(timeout);
+  start(timeout);
   auto [ec, n] = co_await with_stream(
       [&](auto& s) { return bhttp::async_read_header(s, buffer_, p, use_nothrow); });
-  co_return ec;
+  co_return finish(ec);
 }
 
 net::awaitable<beast::error_code> Connection::read_some(ResponseParser& p, std::chrono::milliseconds timeout) {
-  lowest().expires_after(timeout);
+  start(timeout);
   auto [ec, n] = co_await with_stream(
       [&](auto& s) { return bhttp::async_read_some(s, buffer_, p, use_nothrow); });
-  co_return ec;
+  co_return finish(ec);
 }
 
 net::awaitable<beast::error_code> Connection::read_body(ResponseParser& p, std::chrono::milliseconds timeout) {
-  lowest().expires_after(timeout);
+  start(timeout);
   auto [ec, n] = co_await with_stream(
       [&](auto& s) { return bhttp::async_read(s, buffer_, p, use_nothrow); });
-  co_return ec;
+  co_return finish(ec);
 }
 
 void Connection::close() {
@@ -127,13 +146,18 @@ net::awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::acquire(
   if (it != idle_.end()) {
     auto& list = it->second;
     auto now = std::chrono::steady_clock::now();
-    while (!list.empty()) {
-      auto c = std::move(list.back());
-      list.pop_back();
-      if (now - c->idle_since < kIdleTtl) {
-        c->mark_reused();
-        co_return c;
+    // Newest first (the most likely to be alive). The list is in release order, so the
+    // first expired one found means it and everything older has expired.
+    for (auto i = list.size(); i-- > 0;) {
+      if (now - list[i]->idle_since >= kIdleTtl) {
+        list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        break;
       }
+      if (list[i]->tls_context() != tls) continue;
+      auto c = std::move(list[i]);
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+      c->mark_reused();
+      co_return c;
     }
   }
   co_return co_await Connection::open(url, tls, connect_timeout);

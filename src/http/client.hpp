@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "http/types.hpp"
 #include "http/url.hpp"
+#include "http/watchdog.hpp"
 
 namespace cutover::http {
 
@@ -24,7 +25,7 @@ using ResponseParser = bhttp::response_parser<bhttp::string_body>;
 // ca_file when it is not empty. Throws std::runtime_error when the file is unusable.
 std::shared_ptr<ssl::context> make_client_tls_context(const std::string& ca_file);
 
-class Connection final {
+class Connection final : public Watched {
  public:
   // Connects (and for https:// handshakes, verifying the certificate and host name).
   static net::awaitable<Result<std::unique_ptr<Connection>>> open(const Url& url, ssl::context* tls,
@@ -43,13 +44,20 @@ class Connection final {
   void close();
 
   const std::string& origin() const { return origin_; }
+  ssl::context* tls_context() const { return tls_context_; }
   bool reused() const { return reused_; }
   void mark_reused() { reused_ = true; }
   std::chrono::steady_clock::time_point idle_since;
 
+ protected:
+  void on_timeout() override;
+
  private:
   Connection() = default;
   beast::tcp_stream& lowest();
+  // Every operation's deadline: the thread's watchdog when it has one, else a timer.
+  void start(std::chrono::milliseconds timeout);
+  beast::error_code finish(beast::error_code ec);
   template <class F>
   auto with_stream(F&& f);
 
@@ -57,6 +65,7 @@ class Connection final {
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   beast::flat_buffer buffer_;
   std::string origin_;
+  ssl::context* tls_context_ = nullptr;  // what verified the peer: part of the pool key
   bool reused_ = false;
 };
 
@@ -64,7 +73,8 @@ class ConnectionPool final {
  public:
   static ConnectionPool& for_this_thread();
 
-  // An idle pooled connection to url's origin, or a new one.
+  // An idle pooled connection to url's origin verified by the same TLS context (a peer
+  // trusted by one provider's CA file is not trusted for another), or a new one.
   net::awaitable<Result<std::unique_ptr<Connection>>> acquire(const Url& url, ssl::context* tls,
                                                               std::chrono::milliseconds connect_timeout);
   // Return a connection whose last exchange completed with keep-alive.

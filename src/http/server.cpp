@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/log.hpp"
+#include "http/watchdog.hpp"
 
 namespace cutover::http {
 namespace {
@@ -50,6 +51,7 @@ Response Handler::error_response(const Error& e, unsigned version) {
 
 struct Server::Worker {
   Server& server;
+  Watchdog watchdog;  // outlives ioc: sessions destroyed with ioc unregister from it
   net::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
   std::list<SessionBase*> sessions;
@@ -57,13 +59,14 @@ struct Server::Worker {
 
   explicit Worker(Server& s) : server(s) {}
   net::awaitable<void> accept_loop();
+  net::awaitable<void> sweep_loop();
   net::awaitable<void> drain(std::chrono::milliseconds deadline);
 };
 
 namespace {
 
 template <class Stream>
-class Session final : public Exchange, public SessionBase {
+class Session final : public Exchange, public SessionBase, public Watched {
  public:
   Session(Stream stream, Server::Worker& w, const ServerOptions& o, Handler& h)
       : stream_(std::move(stream)), worker_(w), opts_(o), handler_(h) {}
@@ -71,7 +74,7 @@ class Session final : public Exchange, public SessionBase {
   net::awaitable<void> run() {
     auto self_it = worker_.sessions.insert(worker_.sessions.end(), this);
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      lowest().expires_after(opts_.limits.header_timeout);
+      arm(opts_.limits.header_timeout);
       auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, use_nothrow);
       if (ec) {
         log::debug("tls handshake failed", {{"error", ec.message()}});
@@ -88,7 +91,7 @@ class Session final : public Exchange, public SessionBase {
     responded_ = true;
     finish_head(res);
     res.prepare_payload();
-    lowest().expires_after(opts_.limits.write_timeout);
+    arm(opts_.limits.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, res, use_nothrow);
     if (ec) broken_ = true;
     co_return !ec;
@@ -116,7 +119,7 @@ class Session final : public Exchange, public SessionBase {
     head_ += std::to_string(body.size());
     head_ += "\r\n\r\n";
     std::array<net::const_buffer, 2> bufs{net::buffer(head_), net::buffer(body.data(), body.size())};
-    lowest().expires_after(opts_.limits.write_timeout);
+    arm(opts_.limits.write_timeout);
     auto [ec, n] = co_await net::async_write(stream_, bufs, use_nothrow);
     if (ec) broken_ = true;
     co_return !ec;
@@ -127,7 +130,7 @@ class Session final : public Exchange, public SessionBase {
     finish_head(head);
     head.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> sr{head};
-    lowest().expires_after(opts_.limits.write_timeout);
+    arm(opts_.limits.write_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, use_nothrow);
     if (ec) broken_ = true;
     co_return !ec;
@@ -136,7 +139,7 @@ class Session final : public Exchange, public SessionBase {
   net::awaitable<bool> write_chunk(std::string_view data) override {
     if (broken_) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
-    lowest().expires_after(opts_.limits.write_timeout);
+    arm(opts_.limits.write_timeout);
     auto [ec, n] = co_await net::async_write(
         stream_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())), use_nothrow);
     if (ec) broken_ = true;
@@ -145,7 +148,7 @@ class Session final : public Exchange, public SessionBase {
 
   net::awaitable<bool> end_stream() override {
     if (broken_) co_return false;
-    lowest().expires_after(opts_.limits.write_timeout);
+    arm(opts_.limits.write_timeout);
     auto [ec, n] = co_await net::async_write(stream_, bhttp::make_chunk_last(), use_nothrow);
     if (ec) broken_ = true;
     co_return !ec;
@@ -160,6 +163,12 @@ class Session final : public Exchange, public SessionBase {
   void close() override {
     beast::error_code ec;
     lowest().socket().close(ec);
+  }
+
+ protected:
+  void on_timeout() override {
+    beast::error_code ec;
+    lowest().socket().cancel(ec);
   }
 
  private:
@@ -178,9 +187,9 @@ class Session final : public Exchange, public SessionBase {
       idle = true;
       if (buffer.size() == 0) {
         // Keep-alive wait: a quiet client costs a socket, not a thread.
-        lowest().expires_after(lim.idle_timeout);
+        arm(lim.idle_timeout);
         auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), use_nothrow);
-        if (ec) co_return;
+        if (ec) co_return;  // idle timeout, client gone, or closed by drain
         buffer.commit(n);
       }
       idle = false;
@@ -188,7 +197,7 @@ class Session final : public Exchange, public SessionBase {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
       parser.body_limit(lim.max_body_bytes);
-      lowest().expires_after(lim.header_timeout);
+      arm(lim.header_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer, parser, use_nothrow);
       if (hec) co_return co_await refuse(hec, 11);
 
@@ -196,16 +205,16 @@ class Session final : public Exchange, public SessionBase {
       unsigned version = head.version();
       if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
-        lowest().expires_after(lim.write_timeout);
+        arm(lim.write_timeout);
         auto [cec, cn] = co_await bhttp::async_write(stream_, cont, use_nothrow);
         if (cec) co_return;
       }
       if (!parser.is_done()) {
-        lowest().expires_after(lim.body_timeout);
+        arm(lim.body_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream_, buffer, parser, use_nothrow);
         if (bec) co_return co_await refuse(bec, version);
       }
-      lowest().expires_never();
+      disarm();
 
       Request req = parser.release();
       keep_alive_ = req.keep_alive();
@@ -220,7 +229,8 @@ class Session final : public Exchange, public SessionBase {
   }
 
   net::awaitable<void> refuse(const beast::error_code& ec, unsigned version) {
-    auto err = read_error(ec);
+    // The sweeper cancelled (not closed) the read: the socket can still carry a 408.
+    auto err = read_error(timed_out() ? beast::error_code(beast::error::timeout) : ec);
     if (!err) co_return;
     keep_alive_ = false;
     co_await send(handler_.error_response(*err, version));
@@ -229,7 +239,7 @@ class Session final : public Exchange, public SessionBase {
   net::awaitable<void> shutdown() {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       if (!broken_) {
-        lowest().expires_after(std::chrono::seconds(1));
+        arm(std::chrono::seconds(1));
         co_await stream_.async_shutdown(use_nothrow);
       }
     } else {
@@ -290,6 +300,16 @@ net::awaitable<void> Server::Worker::accept_loop() {
                                                       server.handler_);
       net::co_spawn(ioc, [s]() -> net::awaitable<void> { co_await s->run(); }, done);
     }
+  }
+}
+
+net::awaitable<void> Server::Worker::sweep_loop() {
+  net::steady_timer t{ioc};
+  // Runs until the worker has drained, so that ioc.run() can return then.
+  while (!(draining && sessions.empty())) {
+    t.expires_after(Watchdog::kTick);
+    co_await t.async_wait(use_nothrow);
+    watchdog.sweep(std::chrono::steady_clock::now());
   }
 }
 
@@ -360,7 +380,11 @@ void Server::start() {
   port_ = port;
   for (auto& w : workers_) {
     net::co_spawn(w->ioc, w->accept_loop(), net::detached);
-    threads_.emplace_back([&ioc = w->ioc] { ioc.run(); });
+    net::co_spawn(w->ioc, w->sweep_loop(), net::detached);
+    threads_.emplace_back([w = w.get()] {
+      w->watchdog.bind_to_this_thread();
+      w->ioc.run();
+    });
   }
 }
 

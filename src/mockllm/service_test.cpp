@@ -21,6 +21,13 @@ class RecordingExchange final : public http::Exchange {
     responded_ = true;
     co_return true;
   }
+  net::awaitable<bool> send(unsigned status, std::span<const http::Header> headers,
+                            std::string_view body) override {
+    http::Response res{static_cast<bhttp::status>(status), 11};
+    for (const auto& h : headers) res.set(h.name, h.value);
+    res.body() = body;
+    co_return co_await send(std::move(res));
+  }
   net::awaitable<bool> begin_stream(http::ResponseHead h) override {
     head = std::move(h);
     responded_ = true;

@@ -113,8 +113,11 @@ net::awaitable<Status> Upstream::run(RequestContext& ctx) {
       if (decision.kind != RetryDecision::kRetry) break;
       ++ctx.retries;
       metrics_.count_retry(route.index);
+      // Waiting out a provider's backoff is provider time, not gateway overhead.
+      auto waited_from = Clock::now();
       net::steady_timer timer{executor, decision.delay};
       co_await timer.async_wait(http::use_nothrow);
+      ctx.upstream_wait += Clock::now() - waited_from;
     }
     if (t + 1 < route.targets.size()) {
       ++ctx.fallbacks;
@@ -125,7 +128,7 @@ net::awaitable<Status> Upstream::run(RequestContext& ctx) {
   Error agg(aggregate_code(failures.data(), failures.size()),
             "All " + std::to_string(route.targets.size()) + " provider(s) for model '" + route.alias +
                 "' failed after " + std::to_string(ctx.attempts) + " attempt(s); last error: " + last->message());
-  if (auto ra = last->retry_after()) agg = std::move(agg).with_retry_after(*ra);
+  if (auto ra = last->retry_after()) agg.with_retry_after(*ra);
   co_return agg;
 }
 
@@ -177,8 +180,9 @@ net::awaitable<Status> Upstream::attempt(RequestContext& ctx, const Target& targ
     Error e(ErrorCode::kUpstreamRateLimited,
             "provider '" + p.name + "' is rate limiting: " + std::string(error_message_of(res.body())));
     auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (auto ra = parse_retry_after(res[bhttp::field::retry_after], now)) e = std::move(e).with_retry_after(*ra);
-    co_return std::move(e).with_upstream_status(status);
+    if (auto ra = parse_retry_after(res[bhttp::field::retry_after], now)) e.with_retry_after(*ra);
+    e.with_upstream_status(status);
+    co_return e;
   }
   if (status >= 500 || status < 200 || (status >= 300 && status < 400))
     co_return Error(ErrorCode::kUpstreamError, "provider '" + p.name + "' answered HTTP " +
