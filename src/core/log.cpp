@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <ctime>
@@ -12,7 +13,7 @@ namespace cutover::log {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
-boost::json::object g_common;  // set once at start-up, before threads run
+std::string g_common;  // ",\"k\":v..." of the common fields; set at start-up, before threads run
 
 std::string_view level_name(LogLevel l) {
   switch (l) {
@@ -25,22 +26,60 @@ std::string_view level_name(LogLevel l) {
 }
 
 void append_time(std::string& out) {
+  // The formatted second is cached per thread: most lines share it with the previous one.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[24];
   auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  n += std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(us));
-  out.append(buf, n);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
+  }
+  out += cached;
+  char frac[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
+  auto rem = us % 1000000;
+  for (int i = 6; i >= 1; --i, rem /= 10) frac[i] = static_cast<char>('0' + rem % 10);
+  out.append(frac, sizeof frac);
 }
+
+void write_fd(std::string_view line) {
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) return;  // nowhere to report a failing log
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void start_line(std::string& line, LogLevel level, std::string_view msg) {
+  line += "{\"ts\":\"";
+  append_time(line);
+  line += "\",\"level\":\"";
+  line += level_name(level);
+  line += "\",\"msg\":";
+  append_json_string(line, msg);
+}
+
+void append_common(std::string& line) { line += g_common; }
 
 }  // namespace
 
 void set_level(LogLevel level) { g_level.store(static_cast<int>(level)); }
 bool enabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
-void set_common_fields(boost::json::object fields) { g_common = std::move(fields); }
+void set_common_fields(boost::json::object fields) {
+  g_common.clear();
+  for (const auto& kv : fields) {
+    g_common += ',';
+    g_common += boost::json::serialize(kv.key());
+    g_common += ':';
+    g_common += boost::json::serialize(kv.value());
+  }
+}
 
 bool parse_level(std::string_view s, LogLevel& out) {
   for (auto l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError})
@@ -52,29 +91,82 @@ void write(LogLevel level, std::string_view msg, const boost::json::object& fiel
   if (!enabled(level)) return;
   std::string line;
   line.reserve(256);
-  line += "{\"ts\":\"";
-  append_time(line);
-  line += "\",\"level\":\"";
-  line += level_name(level);
-  line += "\",\"msg\":";
-  line += boost::json::serialize(boost::json::string_view(msg.data(), msg.size()));
-  for (const boost::json::object* obj : {&std::as_const(g_common), &fields}) {
-    for (const auto& kv : *obj) {
-      line += ',';
-      line += boost::json::serialize(kv.key());
-      line += ':';
-      line += boost::json::serialize(kv.value());
-    }
+  start_line(line, level, msg);
+  append_common(line);
+  for (const auto& kv : fields) {
+    line += ',';
+    line += boost::json::serialize(kv.key());
+    line += ':';
+    line += boost::json::serialize(kv.value());
   }
   line += "}\n";
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) return;  // nowhere to report a failing log
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  write_fd(line);
+}
+
+void append_json_string(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : v) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += ch;
+    }
   }
+  out += '"';
+}
+
+namespace {
+std::string& thread_buffer() {
+  thread_local std::string buf;
+  buf.clear();
+  return buf;
+}
+}  // namespace
+
+Line::Line(LogLevel level, std::string_view msg) : buf_(thread_buffer()), on_(enabled(level)) {
+  if (on_) start_line(buf_, level, msg);
+}
+
+Line& Line::str(std::string_view key, std::string_view value) {
+  if (!on_) return *this;
+  buf_ += ",\"";
+  buf_ += key;
+  buf_ += "\":";
+  append_json_string(buf_, value);
+  return *this;
+}
+
+Line& Line::num(std::string_view key, std::int64_t value) {
+  if (!on_) return *this;
+  buf_ += ",\"";
+  buf_ += key;
+  buf_ += "\":";
+  char tmp[24];
+  auto [end, ec] = std::to_chars(tmp, tmp + sizeof tmp, value);
+  buf_.append(tmp, end);
+  return *this;
+}
+
+Line& Line::flag(std::string_view key, bool value) {
+  if (!on_) return *this;
+  buf_ += ",\"";
+  buf_ += key;
+  buf_ += value ? "\":true" : "\":false";
+  return *this;
+}
+
+void Line::emit() {
+  if (!on_) return;
+  append_common(buf_);
+  buf_ += "}\n";
+  write_fd(buf_);
 }
 
 }  // namespace cutover::log

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/error.hpp"
@@ -16,6 +18,25 @@ void set_common_fields(boost::json::object fields);
 bool parse_level(std::string_view s, LogLevel& out);
 
 void write(LogLevel level, std::string_view msg, const boost::json::object& fields = {});
+
+// A line built in place for the hot path (the access log): no JSON object, and no
+// allocation once the calling thread has logged a line. Keys must be plain literals.
+class Line final {
+ public:
+  Line(LogLevel level, std::string_view msg);
+  Line& str(std::string_view key, std::string_view value);
+  Line& num(std::string_view key, std::int64_t value);
+  Line& flag(std::string_view key, bool value);
+  // Adds the common fields and writes the line.
+  void emit();
+
+ private:
+  std::string& buf_;
+  bool on_;
+};
+
+// Appends value as a JSON string literal (quoted, escaped).
+void append_json_string(std::string& out, std::string_view value);
 
 inline void debug(std::string_view m, const boost::json::object& f = {}) { if (enabled(LogLevel::kDebug)) write(LogLevel::kDebug, m, f); }
 inline void info(std::string_view m, const boost::json::object& f = {}) { write(LogLevel::kInfo, m, f); }

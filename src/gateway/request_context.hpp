@@ -2,6 +2,7 @@
 // decided from here, never from hidden headers.
 #pragma once
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <memory>
@@ -36,8 +37,11 @@ struct RequestContext {
   // authenticate
   const ApiKey* identity = nullptr;
 
-  // decode
-  boost::json::object body;
+  // decode. The body's JSON lives in a per-request arena: no allocation per element,
+  // one release at the end.
+  alignas(16) unsigned char json_arena[4096];
+  boost::json::monotonic_resource json_memory{json_arena, sizeof json_arena};
+  boost::json::object body{&json_memory};
   std::string model;  // the alias the caller asked for
   bool stream = false;
   bool client_wants_usage = false;  // stream_options.include_usage

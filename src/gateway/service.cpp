@@ -109,31 +109,32 @@ void Service::finish(RequestContext& ctx) {
   }
   if (ctx.time_to_first_token) metrics_.time_to_first_token.observe(*ctx.time_to_first_token);
   if (!config_->access_log) return;
-  boost::json::object f{{"request_id", ctx.request_id},
-                        {"method", std::string_view(ctx.request.method_string())},
-                        {"path", std::string_view(ctx.request.target())},
-                        {"status", ctx.status},
-                        {"duration_us", duration_cast<microseconds>(total).count()}};
-  if (!ctx.trace_id.empty()) f["trace_id"] = ctx.trace_id;
+  log::Line line(LogLevel::kInfo, "request");
+  line.str("request_id", ctx.request_id)
+      .str("method", ctx.request.method_string())
+      .str("path", ctx.request.target())
+      .num("status", ctx.status)
+      .num("duration_us", duration_cast<microseconds>(total).count());
+  if (!ctx.trace_id.empty()) line.str("trace_id", ctx.trace_id);
   if (ctx.identity) {
-    f["key_id"] = ctx.identity->id;
-    if (!ctx.identity->tenant.empty()) f["tenant"] = ctx.identity->tenant;
+    line.str("key_id", ctx.identity->id);
+    if (!ctx.identity->tenant.empty()) line.str("tenant", ctx.identity->tenant);
   }
-  if (!ctx.model.empty()) f["model"] = ctx.model;
-  if (ctx.route) f["route_version"] = ctx.route->version;
+  if (!ctx.model.empty()) line.str("model", ctx.model);
+  if (ctx.route) line.str("route_version", ctx.route->version);
   if (ctx.attempts) {
-    f["provider"] = ctx.provider;
-    f["attempts"] = ctx.attempts;
-    f["upstream_status"] = ctx.upstream_status;
-    f["upstream_us"] = duration_cast<microseconds>(ctx.upstream_wait).count();
-    f["overhead_us"] = duration_cast<microseconds>(total - ctx.upstream_wait).count();
-    f["tokens_in"] = ctx.tokens_in;
-    f["tokens_out"] = ctx.tokens_out;
-    if (ctx.stream) f["stream"] = true;
+    line.str("provider", ctx.provider)
+        .num("attempts", ctx.attempts)
+        .num("upstream_status", ctx.upstream_status)
+        .num("upstream_us", duration_cast<microseconds>(ctx.upstream_wait).count())
+        .num("overhead_us", duration_cast<microseconds>(total - ctx.upstream_wait).count())
+        .num("tokens_in", ctx.tokens_in)
+        .num("tokens_out", ctx.tokens_out);
+    if (ctx.stream) line.flag("stream", true);
   }
-  if (ctx.retries) f["retries"] = ctx.retries;
-  if (!ctx.fallback_reason.empty()) f["fallback_reason"] = ctx.fallback_reason;
-  log::info("request", f);
+  if (ctx.retries) line.num("retries", ctx.retries);
+  if (!ctx.fallback_reason.empty()) line.str("fallback_reason", ctx.fallback_reason);
+  line.emit();
 }
 
 }  // namespace cutover::gateway

@@ -8,7 +8,7 @@ namespace json = boost::json;
 Status Decode::check(RequestContext& ctx) {
   // Like the OpenAI API, the body decides: curl's default form Content-Type is common.
   json::error_code ec;
-  json::value v = json::parse(ctx.request.body(), ec);
+  json::value v = json::parse(ctx.request.body(), ec, &ctx.json_memory);
   if (ec)
     return Error(ErrorCode::kInvalidJson,
                  "We could not parse the JSON body of your request (" + ec.message() +
