@@ -156,6 +156,9 @@ class Session final : public Exchange, public SessionBase, public Watched {
 
   void abort() override {
     broken_ = true;
+    // Linger 0: the client sees a reset, not an orderly end of a short response.
+    beast::error_code ec;
+    lowest().socket().set_option(net::socket_base::linger(true, 0), ec);
     close();
   }
   bool responded() const override { return responded_; }

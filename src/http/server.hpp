@@ -62,7 +62,7 @@ class Exchange {
   virtual net::awaitable<bool> begin_stream(ResponseHead head) = 0;
   virtual net::awaitable<bool> write_chunk(std::string_view data) = 0;
   virtual net::awaitable<bool> end_stream() = 0;
-  // Abort a started stream: the client sees the connection end without a last chunk.
+  // Abort: the connection is reset (RST); a started stream ends without its last chunk.
   virtual void abort() = 0;
   virtual bool responded() const = 0;
 };
