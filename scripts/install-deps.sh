@@ -5,8 +5,9 @@ set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libboost-json1.81-dev
-            libssl-dev libyaml-cpp-dev libcli11-dev)
-test_pkgs=(libgtest-dev googletest wrk nginx-light openssl curl)
+            libssl-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libpq-dev)
+# postgresql: a throwaway server for the store tests (scripts/postgres-test-server.sh).
+test_pkgs=(libgtest-dev googletest wrk nginx-light openssl curl postgresql)
 pkgs=("${build_pkgs[@]}")
 [[ $what == test ]] && pkgs+=("${test_pkgs[@]}")
 command -v node >/dev/null 2>&1 || { [[ $what == test ]] && pkgs+=(nodejs npm); }

@@ -9,6 +9,12 @@ scripts/install-deps.sh test
 
 echo "== build (release)"
 scripts/build.sh release
+echo "== throwaway PostgreSQL on loopback (store tests run on SQLite and PostgreSQL)"
+pgdir=$(mktemp -d)
+trap 'scripts/postgres-test-server.sh stop "$pgdir"' EXIT
+CUTOVER_TEST_POSTGRES_URL=$(scripts/postgres-test-server.sh start "$pgdir")
+export CUTOVER_TEST_POSTGRES_URL
+
 echo "== unit tests (release)"
 ctest --test-dir build --output-on-failure -j2 --timeout 120
 
