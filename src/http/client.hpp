@@ -42,6 +42,11 @@ class Connection final : public Watched {
   net::awaitable<beast::error_code> read_some(ResponseParser& p, std::chrono::milliseconds timeout);
   net::awaitable<beast::error_code> read_body(ResponseParser& p, std::chrono::milliseconds timeout);
   void close();
+  // Received bytes the parser has not consumed yet (they may be a partial frame).
+  std::string_view buffered() const {
+    auto d = buffer_.data();
+    return {static_cast<const char*>(d.data()), d.size()};
+  }
 
   const std::string& origin() const { return origin_; }
   ssl::context* tls_context() const { return tls_context_; }

@@ -55,12 +55,23 @@ struct Where {
   std::size_t index;
   Error operator()(std::string_view field, std::string_view what) const {
     std::string m = "keys[" + std::to_string(index) + "]";
-    if (!field.empty()) m += "." + std::string(field);
+    if (!field.empty()) {
+      m += '.';
+      m += field;
+    }
     m += ": ";
     m += what;
     return Error(ErrorCode::kInvalidRequest, std::move(m));
   }
 };
+
+// 'value', for messages (built by appending: GCC 12 warns falsely on "'" + string).
+std::string quoted(std::string_view value) {
+  std::string out = "'";
+  out += value;
+  out += '\'';
+  return out;
+}
 
 // A required base64url member, decoded. expected_size 0: any non-empty size.
 Result<std::string> member_bytes(const json::object& jwk, std::string_view name, const Where& at,
@@ -162,16 +173,16 @@ Result<KeyType> key_type(const json::object& jwk, const Where& at) {
   if (k == "oct")
     return at("kty", "symmetric keys ('oct') are not accepted: this gateway verifies with public keys");
   if (k != "EC" && k != "OKP")
-    return at("kty", "'" + std::string(k) + "' is not supported; use RSA, EC or OKP");
+    return at("kty", quoted(k) + " is not supported; use RSA, EC or OKP");
   auto crv = member_string(jwk, "crv", at);
   if (!crv) return crv.error();
   if (crv->empty()) return at("crv", k == "EC" ? "missing; use P-256" : "missing; use Ed25519");
   if (k == "EC") {
     if (*crv == "P-256") return KeyType::kEcP256;
-    return at("crv", "'" + *crv + "' is not supported; use P-256");
+    return at("crv", quoted(*crv) + " is not supported; use P-256");
   }
   if (*crv == "Ed25519") return KeyType::kEd25519;
-  return at("crv", "'" + *crv + "' is not supported; use Ed25519");
+  return at("crv", quoted(*crv) + " is not supported; use Ed25519");
 }
 
 Result<Jwk> parse_key(const json::value& v, const Where& at) {
@@ -195,12 +206,12 @@ Result<Jwk> parse_key(const json::value& v, const Where& at) {
   // never verifies, and verify_jwt says why.
   for (KeyType t : {KeyType::kRsa, KeyType::kEcP256, KeyType::kEd25519})
     if (jwk.alg == jose_alg(t) && t != jwk.type)
-      return at("alg", "'" + jwk.alg + "' does not fit a " + std::string(describe(jwk.type)) +
+      return at("alg", quoted(jwk.alg) + " does not fit a " + std::string(describe(jwk.type)) +
                            " key; use " + std::string(jose_alg(jwk.type)));
   auto use = member_string(o, "use", at);
   if (!use) return use.error();
   if (!use->empty() && *use != "sig" && *use != "enc")
-    return at("use", "'" + *use + "' is not a key use; use 'sig'");
+    return at("use", quoted(*use) + " is not a key use; use 'sig'");
   jwk.use = std::move(*use);
 
   Result<EvpPkeyPtr> key = jwk.type == KeyType::kRsa     ? rsa_key(o, at)
@@ -232,7 +243,7 @@ Result<std::vector<Jwk>> parse_jwks(std::string_view json_text) {
     if (!jwk) return jwk.error();
     for (std::size_t j = 0; j < out.size(); ++j)
       if (!jwk->kid.empty() && out[j].kid == jwk->kid)
-        return at("kid", "'" + jwk->kid + "' is already used by keys[" + std::to_string(j) + "]");
+        return at("kid", quoted(jwk->kid) + " is already used by keys[" + std::to_string(j) + "]");
     out.push_back(std::move(*jwk));
   }
   return out;

@@ -26,6 +26,12 @@ struct StreamGauge {
   Metrics& m_;
 };
 
+constexpr std::size_t kCoalesceBytes = 16 * 1024;
+
+bool has_complete_event(std::string_view raw) {
+  return raw.find("\n\n") != std::string_view::npos || raw.find("\r\n\r\n") != std::string_view::npos;
+}
+
 bool is_connection_gone(const beast::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == net::error::eof ||
          ec == net::error::connection_reset || ec == net::error::broken_pipe ||
@@ -220,33 +226,40 @@ net::awaitable<Status> Upstream::relay_stream(RequestContext& ctx, const Target&
   std::optional<Error> failure;
   const auto& p = *target.provider;
   while (!parser.is_done()) {
-    auto t0 = Clock::now();
-    auto ec = co_await conn->read_some(parser, p.stream_idle_timeout);
-    ctx.upstream_wait += Clock::now() - t0;
-    if (ec) {
-      failure = transport_error(target, ec, "in the middle of a stream");
-      break;
-    }
-    auto& body = parser.get().body();
     out.clear();
-    bool framed = sse.feed(body, [&](std::string_view data) {
-      if (data.find("\"usage\"") != std::string_view::npos) {
-        Usage u;
-        if (extract_usage(data, u)) {
-          ctx.tokens_in = u.input;
-          ctx.tokens_out = u.output;
-          if (!ctx.client_wants_usage && is_usage_only_chunk(data)) return;
-        }
+    // Forward what arrived together in one write, and no more: events that are already
+    // in the buffer go out at once, nothing waits for later bytes.
+    do {
+      auto t0 = Clock::now();
+      auto ec = co_await conn->read_some(parser, p.stream_idle_timeout);
+      ctx.upstream_wait += Clock::now() - t0;
+      if (ec) {
+        failure = transport_error(target, ec, "in the middle of a stream");
+        break;
       }
-      out += "data: ";
-      out += data;
-      out += "\n\n";
-    });
-    body.clear();
-    if (!framed) {
-      failure = Error(ErrorCode::kUpstreamError, "provider '" + p.name + "' sent an oversized stream event");
-      break;
-    }
+      auto& body = parser.get().body();
+      bool framed = sse.feed(body, [&](std::string_view data) {
+        if (data.find("\"usage\"") != std::string_view::npos) {
+          Usage u;
+          if (extract_usage(data, u)) {
+            ctx.tokens_in = u.input;
+            ctx.tokens_out = u.output;
+            if (!ctx.client_wants_usage && is_usage_only_chunk(data)) return;
+          }
+        }
+        out += "data: ";
+        out += data;
+        out += "\n\n";
+      });
+      body.clear();
+      if (!framed) {
+        failure = Error(ErrorCode::kUpstreamError, "provider '" + p.name + "' sent an oversized stream event");
+        break;
+      }
+      // Another event already complete in the buffer: taking it needs no I/O. (Leftover
+      // chunk framing alone does not count: waiting for it would hold back this batch.)
+    } while (!parser.is_done() && out.size() < kCoalesceBytes && has_complete_event(conn->buffered()));
+    if (failure) break;
     if (out.empty()) continue;
     if (!ctx.time_to_first_token) ctx.time_to_first_token = Clock::now() - ctx.start;
     if (!co_await ctx.exchange.write_chunk(out)) {
@@ -260,7 +273,8 @@ net::awaitable<Status> Upstream::relay_stream(RequestContext& ctx, const Target&
     conn->close();
     log::warn("stream failed after it began", {{"request_id", ctx.request_id}, {"provider", p.name},
                                                {"error", failure->message()}});
-    co_await ctx.exchange.write_chunk(http::sse_event(failure->to_openai_json()));
+    out += http::sse_event(failure->to_openai_json());  // after what did arrive intact
+    co_await ctx.exchange.write_chunk(out);
     co_await ctx.exchange.end_stream();
     ctx.status = 502;
     co_return std::move(*failure);
