@@ -255,18 +255,47 @@ const ApiKey* Config::find_key(const Sha256& digest) const {
   return constant_time_equal(k.digest, digest) ? &k : nullptr;
 }
 
-std::shared_ptr<Config> parse_config(const std::string& text) {
-  YAML::Node root;
+namespace {
+
+YAML::Node load_yaml(const std::string& text, const std::string& what) {
   try {
-    root = YAML::Load(text);
+    return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError("config is not valid YAML: " + e.msg + " (line " + std::to_string(e.mark.line + 1) + ")");
+    throw ConfigError(what + " is not valid YAML: " + e.msg + " (line " + std::to_string(e.mark.line + 1) + ")");
   }
+}
+
+// Replaces the sections of a state domain in the node config by the store's document.
+void overlay(YAML::Node& root, const std::string& domain, const std::string& document,
+             std::initializer_list<const char*> sections) {
+  if (document.empty()) return;
+  YAML::Node doc = load_yaml(document, "state document '" + domain + "'");
+  if (!doc.IsMap()) throw ConfigError("state document '" + domain + "': expected an object");
+  for (const auto& kv : doc) {
+    auto k = kv.first.as<std::string>();
+    if (std::none_of(sections.begin(), sections.end(), [&](const char* s) { return k == s; }))
+      throw ConfigError("state document '" + domain + "': unknown key '" + k + "'");
+  }
+  for (const char* s : sections) root[s] = doc[s] ? doc[s] : YAML::Node(YAML::NodeType::Sequence);
+}
+
+}  // namespace
+
+std::shared_ptr<Config> parse_config(const std::string& text) { return parse_config(text, {}); }
+
+void validate_state(const StateDocuments& state) { parse_config("{}", state); }
+
+std::shared_ptr<Config> parse_config(const std::string& text, const StateDocuments& state) {
+  YAML::Node root = load_yaml(text, "config");
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) throw ConfigError("config: expected a mapping at the top level");
+  overlay(root, "routes", state.routes, {"providers", "routes"});
+  overlay(root, "identity", state.identity, {"api_keys"});
   auto c = std::make_shared<Config>();
   Reader r;
-  if (!root.IsMap()) throw ConfigError("config: expected a mapping at the top level");
   r.only_keys(root, "", {"listen", "color", "workers", "tls", "limits", "drain_timeout_ms", "log",
-                         "api_keys", "providers", "routes"});
+                         "store", "api_keys", "providers", "routes"});
+  r.get(root, "", "store", c->store_url);
   std::string listen;
   r.get(root, "", "listen", listen);
   if (!listen.empty()) {
@@ -313,8 +342,8 @@ std::shared_ptr<Config> parse_config(const std::string& text) {
   if (auto k = root["api_keys"]) parse_api_keys(r, k, *c);
   if (auto p = root["providers"]) parse_providers(r, p, *c);
   if (auto rt = root["routes"]) parse_routes(r, rt, *c);
-  if (c->routes.empty()) r.fail("routes", "at least one route is required");
-  if (c->api_keys.empty()) r.fail("api_keys", "at least one API key is required");
+  if (c->routes.empty()) r.fail("routes", "at least one route is required (in the config or the store)");
+  if (c->api_keys.empty()) r.fail("api_keys", "at least one API key is required (in the config or the store)");
   for (std::size_t i = 0; i < c->api_keys.size(); ++i)
     if (!c->key_index.emplace(c->api_keys[i].digest, i).second)
       r.fail("api_keys[" + std::to_string(i) + "]", "the same key is listed twice");
@@ -327,13 +356,18 @@ std::shared_ptr<Config> parse_config(const std::string& text) {
   return c;
 }
 
-std::shared_ptr<Config> load_config_file(const std::string& path) {
+std::string read_config_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw ConfigError("cannot read config file " + path + ": " + std::strerror(errno));
   std::stringstream ss;
   ss << in.rdbuf();
+  return ss.str();
+}
+
+std::shared_ptr<Config> load_config_file(const std::string& path) {
+  auto text = read_config_file(path);
   try {
-    return parse_config(ss.str());
+    return parse_config(text);
   } catch (const ConfigError& e) {
     throw ConfigError(path + ": " + e.what());
   }

@@ -74,6 +74,7 @@ struct Config {
   milliseconds drain_timeout{30'000};
   std::string log_level = "info";
   bool access_log = true;
+  std::string store_url;  // empty: routes and keys come from this file only
 
   std::vector<ApiKey> api_keys;
   std::vector<std::unique_ptr<Provider>> providers;
@@ -98,9 +99,25 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// State that lives in the shared store, one canonical-JSON document per domain, with the
+// same shape as the node config's sections (so one parser validates both):
+//   "routes":   {"providers": [...], "routes": [...]}
+//   "identity": {"api_keys": [...]}   (key_sha256 only: the store never holds a key)
+// With a store, the gateway's config is the node file with these sections replaced by
+// the store's documents: the store is the truth. An empty string: not in the store.
+struct StateDocuments {
+  std::string routes;
+  std::string identity;
+};
+
 // Throws ConfigError listing every problem, one per line, each with its path. The caller
 // applies command-line overrides, then shares it as std::shared_ptr<const Config>.
 std::shared_ptr<Config> load_config_file(const std::string& path);
 std::shared_ptr<Config> parse_config(const std::string& yaml_text);
+std::shared_ptr<Config> parse_config(const std::string& yaml_text, const StateDocuments& state);
+std::string read_config_file(const std::string& path);
+// Checks a complete set of state documents on their own (what `cutover state apply`
+// validates before writing anything). Throws ConfigError.
+void validate_state(const StateDocuments& state);
 
 }  // namespace cutover::gateway

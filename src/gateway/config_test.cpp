@@ -135,3 +135,39 @@ TEST(Config, DuplicatesAreRefused) {
 
 }  // namespace
 }  // namespace cutover::gateway
+
+namespace cutover::gateway {
+namespace {
+
+TEST(ConfigState, StoreDocumentsReplaceTheFileSections) {
+  StateDocuments state;
+  state.routes = R"({"providers":[{"name":"s","base_url":"http://127.0.0.1:9/v1"}],
+                     "routes":[{"alias":"from-store","targets":[{"provider":"s","model":"m"}]}]})";
+  state.identity = R"({"api_keys":[{"id":"stored","key_sha256":")" + to_hex(sha256("sk-stored")) + R"("}]})";
+  auto c = parse_config(kGood, state);
+  EXPECT_EQ(c->color, "green");  // node settings still come from the file
+  EXPECT_NE(c->find_route("from-store"), nullptr);
+  EXPECT_EQ(c->find_route("fast"), nullptr);  // the file's routes are replaced, not merged
+  EXPECT_NE(c->find_key(sha256("sk-stored")), nullptr);
+  EXPECT_EQ(c->find_key(sha256("sk-demo")), nullptr);
+}
+
+TEST(ConfigState, ValidatesDocumentsAlone) {
+  StateDocuments ok{R"({"providers":[{"name":"s","base_url":"http://h/v1"}],"routes":[{"alias":"a","targets":[{"provider":"s","model":"m"}]}]})",
+                    R"({"api_keys":[{"id":"k","key_sha256":")" + to_hex(sha256("x")) + R"("}]})"};
+  EXPECT_NO_THROW(validate_state(ok));
+  StateDocuments bad = ok;
+  bad.routes = R"({"providers":[],"routes":[{"alias":"a","targets":[{"provider":"nope","model":"m"}]}]})";
+  try {
+    validate_state(bad);
+    FAIL() << "accepted a route to an unknown provider";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("routes[0].targets[0].provider: unknown provider 'nope'"), std::string::npos) << e.what();
+  }
+  StateDocuments stray = ok;
+  stray.identity = R"({"api_keys":[],"routes":[]})";
+  EXPECT_THROW(validate_state(stray), ConfigError);
+}
+
+}  // namespace
+}  // namespace cutover::gateway
