@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "gateway/config.hpp"
 #include "gateway/service.hpp"
+#include "gateway/snapshot.hpp"
 
 namespace cutover::cli {
 namespace {
@@ -15,21 +16,30 @@ struct GatewayArgs {
   std::string listen;
   int threads = -1;
   std::string log_level;
+  std::string store_url;
 };
 
 int run_gateway(const GatewayArgs& a) {
+  std::string node_text;
   std::shared_ptr<gateway::Config> config;
   try {
-    config = gateway::load_config_file(a.config_path);
+    node_text = gateway::read_config_file(a.config_path);
+    // With a store, routes and keys may come from it: the file alone need not have them.
+    config = gateway::parse_config(node_text, {}, /*require_state=*/false);
   } catch (const std::exception& e) {
-    std::cerr << "cutover gateway: " << e.what() << "\n";
+    std::cerr << "cutover gateway: " << a.config_path << ": " << e.what() << "\n";
     return 2;
   }
-  // Command-line flags override the file; the config is immutable once the service has it.
-  if (!a.color.empty()) config->color = a.color;
-  if (!a.listen.empty()) split_listen(a.listen, config->listen_host, config->listen_port);
-  if (a.threads >= 0) config->workers = a.threads;
-  if (!a.log_level.empty()) config->log_level = a.log_level;
+  const std::string store_url = !a.store_url.empty() ? a.store_url : config->store_url;
+  // Command-line flags override the file, in every snapshot; a config is immutable once
+  // the service has it.
+  auto apply_flags = [&a](gateway::Config& c) {
+    if (!a.color.empty()) c.color = a.color;
+    if (!a.listen.empty()) split_listen(a.listen, c.listen_host, c.listen_port);
+    if (a.threads >= 0) c.workers = a.threads;
+    if (!a.log_level.empty()) c.log_level = a.log_level;
+  };
+  apply_flags(*config);
   LogLevel level;
   if (!log::parse_level(config->log_level, level)) {
     std::cerr << "cutover gateway: --log-level must be debug, info, warn or error\n";
@@ -38,7 +48,44 @@ int run_gateway(const GatewayArgs& a) {
   log::set_level(level);
   log::set_common_fields({{"component", "gateway"}, {"color", config->color}});
 
-  gateway::Service service(config);
+  std::unique_ptr<gateway::SnapshotSource> source;
+  bool has_state = true;
+  if (store_url.empty()) {
+    try {
+      config = gateway::parse_config(node_text);  // no store: the file must be complete
+      apply_flags(*config);
+    } catch (const std::exception& e) {
+      std::cerr << "cutover gateway: " << a.config_path << ": " << e.what() << "\n";
+      return 2;
+    }
+  } else {
+    source = std::make_unique<gateway::SnapshotSource>(node_text, store_url);
+    auto first = source->load();
+    if (first) {
+      config = std::move(first.value());
+      apply_flags(*config);
+    } else {
+      // Serve 503s with a clear error rather than an empty config; keep trying.
+      has_state = false;
+      log::error("no state: the store is unreachable or its state unusable; API requests get 503 "
+                 "until it is", {{"error", first.error().message()}});
+    }
+  }
+
+  gateway::Service service(config, has_state);
+  if (source) {
+    service.set_state_reporter([s = source.get()] {
+      boost::json::object o;
+      for (const auto& [domain, f] : s->fingerprints())
+        o[domain] = {{"version", f.version}, {"sha256", f.sha256}};
+      return o;
+    });
+    source->start([&service, apply_flags](std::shared_ptr<gateway::Config> c) {
+                    apply_flags(*c);
+                    service.adopt(std::move(c));
+                  },
+                  [&service](bool degraded) { service.set_store_degraded(degraded); });
+  }
   http::ServerOptions opts;
   opts.host = config->listen_host;
   opts.port = config->listen_port;
@@ -63,6 +110,7 @@ int run_gateway(const GatewayArgs& a) {
   log::info("draining", {{"signal", sig}, {"deadline_ms", config->drain_timeout.count()}});
   service.set_draining();
   server.drain(config->drain_timeout);
+  if (source) source->stop();
   log::info("stopped");
   return 0;
 }
@@ -84,6 +132,9 @@ void add_gateway_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Worker threads; 0 = one per core (overrides the file)")
       ->check(CLI::Range(0, 256));
   cmd->add_option("--log-level", args->log_level, "debug, info, warn or error (overrides the file)");
+  cmd->add_option("--store", args->store_url,
+                  "Shared store (sqlite:///path or postgres://...): routes and API keys come from "
+                  "its active state, live; the file's sections are the fallback (overrides the file's store:)");
   cmd->callback([args] { set_exit_code(run_gateway(*args)); });
 }
 

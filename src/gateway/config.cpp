@@ -281,11 +281,12 @@ void overlay(YAML::Node& root, const std::string& domain, const std::string& doc
 
 }  // namespace
 
-std::shared_ptr<Config> parse_config(const std::string& text) { return parse_config(text, {}); }
+std::shared_ptr<Config> parse_config(const std::string& text) { return parse_config(text, {}, true); }
 
 void validate_state(const StateDocuments& state) { parse_config("{}", state); }
 
-std::shared_ptr<Config> parse_config(const std::string& text, const StateDocuments& state) {
+std::shared_ptr<Config> parse_config(const std::string& text, const StateDocuments& state,
+                                     bool require_state) {
   YAML::Node root = load_yaml(text, "config");
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw ConfigError("config: expected a mapping at the top level");
@@ -342,8 +343,10 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
   if (auto k = root["api_keys"]) parse_api_keys(r, k, *c);
   if (auto p = root["providers"]) parse_providers(r, p, *c);
   if (auto rt = root["routes"]) parse_routes(r, rt, *c);
-  if (c->routes.empty()) r.fail("routes", "at least one route is required (in the config or the store)");
-  if (c->api_keys.empty()) r.fail("api_keys", "at least one API key is required (in the config or the store)");
+  if (require_state && c->routes.empty())
+    r.fail("routes", "at least one route is required (in the config or the store)");
+  if (require_state && c->api_keys.empty())
+    r.fail("api_keys", "at least one API key is required (in the config or the store)");
   for (std::size_t i = 0; i < c->api_keys.size(); ++i)
     if (!c->key_index.emplace(c->api_keys[i].digest, i).second)
       r.fail("api_keys[" + std::to_string(i) + "]", "the same key is listed twice");

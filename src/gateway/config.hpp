@@ -56,7 +56,8 @@ struct Target {
 };
 
 struct Route {
-  std::size_t index = 0;  // position in Config::routes (metrics label slot)
+  std::size_t index = 0;         // position in Config::routes
+  std::size_t metrics_slot = 0;  // set by the gateway when it adopts the config
   std::string alias;
   std::vector<Target> targets;  // tried in order: fallback chain
   RetryPolicy retry;
@@ -114,7 +115,9 @@ struct StateDocuments {
 // applies command-line overrides, then shares it as std::shared_ptr<const Config>.
 std::shared_ptr<Config> load_config_file(const std::string& path);
 std::shared_ptr<Config> parse_config(const std::string& yaml_text);
-std::shared_ptr<Config> parse_config(const std::string& yaml_text, const StateDocuments& state);
+// require_state=false: routes and API keys may be missing (a gateway waiting for its store).
+std::shared_ptr<Config> parse_config(const std::string& yaml_text, const StateDocuments& state,
+                                     bool require_state = true);
 std::string read_config_file(const std::string& path);
 // Checks a complete set of state documents on their own (what `cutover state apply`
 // validates before writing anything). Throws ConfigError.

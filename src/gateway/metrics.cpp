@@ -49,9 +49,16 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
   out += "\n" + name + "_count{" + labels + "} " + std::to_string(cum) + "\n";
 }
 
-Metrics::Metrics(std::vector<std::string> routes, std::string color)
-    : routes_(std::move(routes)), color_(std::move(color)),
-      per_route_(new PerRoute[routes_.size() + 1]) {}
+Metrics::Metrics(std::string color) : color_(std::move(color)), per_route_(new PerRoute[kMaxRoutes + 1]) {}
+
+std::size_t Metrics::slot_for(const std::string& alias) {
+  std::lock_guard lock(names_mu_);
+  for (std::size_t i = 0; i < routes_.size(); ++i)
+    if (routes_[i] == alias) return i;
+  if (routes_.size() == kMaxRoutes) return kNoRoute;
+  routes_.push_back(alias);
+  return routes_.size() - 1;
+}
 
 std::size_t Metrics::status_slot(int status) {
   for (std::size_t i = 0; i + 1 < kStatuses.size(); ++i)
@@ -73,13 +80,18 @@ void Metrics::count_fallback(std::size_t route) { per_route_[slot(route)].fallba
 std::string Metrics::render(std::size_t open_connections) const {
   std::string out;
   out.reserve(8192);
+  std::lock_guard lock(names_mu_);
   const std::string color = "color=\"" + label_value(color_) + "\"";
   auto route_label = [&](std::size_t i) {
     return "route=\"" + (i < routes_.size() ? label_value(routes_[i]) : std::string("none")) + "\"," + color;
   };
   out += "# HELP cutover_requests_total Requests answered, by route alias, HTTP status and color.\n";
   out += "# TYPE cutover_requests_total counter\n";
-  for (std::size_t r = 0; r <= routes_.size(); ++r)
+  auto each_slot = [&](auto f) {
+    for (std::size_t r = 0; r < routes_.size(); ++r) f(r);
+    f(kMaxRoutes);
+  };
+  each_slot([&](std::size_t r) {
     for (std::size_t s = 0; s < kStatuses.size(); ++s) {
       auto v = per_route_[r].requests[s].load(kRelaxed);
       if (!v) continue;
@@ -87,10 +99,12 @@ std::string Metrics::render(std::size_t open_connections) const {
              (kStatuses[s] ? std::to_string(kStatuses[s]) : std::string("other")) + "\"} " +
              std::to_string(v) + "\n";
     }
+  });
   auto per_route_counter = [&](const char* name, const char* help, auto get) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
-    for (std::size_t r = 0; r <= routes_.size(); ++r)
+    each_slot([&](std::size_t r) {
       out += std::string(name) + "{" + route_label(r) + "} " + std::to_string(get(per_route_[r])) + "\n";
+    });
   };
   per_route_counter("cutover_tokens_in_total", "Prompt tokens reported by providers.",
                     [](const PerRoute& p) { return p.tokens_in.load(kRelaxed); });
@@ -108,6 +122,9 @@ std::string Metrics::render(std::size_t open_connections) const {
   time_to_first_token.render(out, "cutover_time_to_first_token_seconds", color);
   out += "# HELP cutover_overhead_seconds The gateway's own time: total minus provider wait.\n";
   overhead.render(out, "cutover_overhead_seconds", color);
+  out += "# HELP cutover_store_degraded 1 while the store is unreachable and the last snapshot serves.\n"
+         "# TYPE cutover_store_degraded gauge\n";
+  out += "cutover_store_degraded{" + color + "} " + std::to_string(store_degraded.load(kRelaxed)) + "\n";
   out += "# HELP cutover_open_connections Client connections open now.\n# TYPE cutover_open_connections gauge\n";
   out += "cutover_open_connections{" + color + "} " + std::to_string(open_connections) + "\n";
   out += "# HELP cutover_open_streams Streamed responses in flight now.\n# TYPE cutover_open_streams gauge\n";

@@ -1,11 +1,14 @@
-// Prometheus metrics of a gateway. Every series is preallocated from the config (routes
-// x status codes), so recording is a few relaxed atomic adds: no lock, no allocation.
+// Prometheus metrics of a gateway. Every series is preallocated (route slots x status
+// codes), so recording is a few relaxed atomic adds: no lock, no allocation. Route aliases
+// get a slot when a config is adopted and keep it for the life of the process, so a
+// counter never resets when a new snapshot arrives.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,10 +30,16 @@ class Histogram final {
 
 class Metrics final {
  public:
-  // routes: the route aliases (labels), in Config::routes order.
-  Metrics(std::vector<std::string> routes, std::string color);
+  explicit Metrics(std::string color);
 
   static constexpr std::size_t kNoRoute = static_cast<std::size_t>(-1);
+  static constexpr std::size_t kMaxRoutes = 1024;  // beyond: counted under route="none"
+
+  // The slot of an alias (a new one the first time). Called when a config is adopted.
+  std::size_t slot_for(const std::string& alias);
+
+  // Store health as the gateway sees it (1: serving from a stale snapshot).
+  std::atomic<int> store_degraded{0};
 
   void count_request(std::size_t route, int status);
   void count_tokens(std::size_t route, std::int64_t in, std::int64_t out);
@@ -47,9 +56,10 @@ class Metrics final {
   static constexpr std::array<int, 20> kStatuses = {200, 201, 204, 400, 401, 403, 404, 405, 408, 409,
                                                     413, 422, 429, 431, 499, 500, 502, 503, 504, 0};
   static std::size_t status_slot(int status);
-  std::size_t slot(std::size_t route) const { return route == kNoRoute ? routes_.size() : route; }
+  static std::size_t slot(std::size_t route) { return route == kNoRoute ? kMaxRoutes : route; }
 
-  std::vector<std::string> routes_;  // plus one "none" slot at the end
+  mutable std::mutex names_mu_;
+  std::vector<std::string> routes_;  // slot -> alias; slot kMaxRoutes is "none"
   std::string color_;
   struct PerRoute {
     std::array<std::atomic<std::uint64_t>, kStatuses.size()> requests{};

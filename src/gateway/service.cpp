@@ -12,12 +12,6 @@ using std::chrono::microseconds;
 
 namespace {
 
-std::vector<std::string> aliases(const Config& c) {
-  std::vector<std::string> out;
-  for (const auto& r : c.routes) out.push_back(r.alias);
-  return out;
-}
-
 http::Response text(bhttp::status s, unsigned version, std::string_view content_type, std::string body) {
   http::Response res{s, version};
   res.set(bhttp::field::content_type, content_type);
@@ -27,24 +21,41 @@ http::Response text(bhttp::status s, unsigned version, std::string_view content_
 
 }  // namespace
 
-Service::Service(std::shared_ptr<const Config> config)
-    : config_(std::move(config)), metrics_(aliases(*config_), config_->color),
-      pipeline_(default_stages(PipelineDeps{metrics_})) {}
+Service::Service(std::shared_ptr<Config> config, bool has_state)
+    : metrics_(config->color), pipeline_(default_stages(PipelineDeps{metrics_})) {
+  adopt(std::move(config));
+  has_state_.store(has_state);
+}
+
+void Service::adopt(std::shared_ptr<Config> config) {
+  for (auto& r : config->routes) r.metrics_slot = metrics_.slot_for(r.alias);
+  config_.store(std::move(config));
+  has_state_.store(true);
+}
 
 http::Response Service::error_response(const Error& e, unsigned version) {
   auto res = Handler::error_response(e, version);
-  res.set("x-cutover-color", config_->color);
+  res.set("x-cutover-color", config_.load()->color);
   return res;
 }
 
 http::net::awaitable<void> Service::handle(http::Request& req, http::Exchange& ex) {
-  RequestContext ctx(req, ex, config_);
+  RequestContext ctx(req, ex, config_.load());
   auto rid = req["x-request-id"];
   ctx.request_id = valid_request_id(rid) ? std::string(rid) : new_request_id();
   std::string_view target = req.target();
   if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
   const bool post = req.method() == bhttp::verb::post, get = req.method() == bhttp::verb::get;
 
+  const bool api = target == "/v1/chat/completions" || target == "/v1/embeddings" || target == "/v1/models";
+  if (api && !has_state_.load(std::memory_order_relaxed)) {
+    co_await respond_error(ctx, Error(ErrorCode::kUnavailable,
+                                      "This gateway has no state yet: its store has not been reachable "
+                                      "since it started. Retry shortly; /readyz says when it is ready.")
+                                    .with_retry_after(std::chrono::seconds(1)));
+    finish(ctx);
+    co_return;
+  }
   if (target == "/v1/chat/completions" || target == "/v1/embeddings") {
     if (!post) {
       co_await respond_error(ctx, Error(ErrorCode::kMethodNotAllowed, "Use POST for " + std::string(target) + "."));
@@ -67,10 +78,16 @@ http::net::awaitable<void> Service::handle(http::Request& req, http::Exchange& e
   if (target == "/healthz" && get) {
     co_await ex.send(text(bhttp::status::ok, req.version(), "text/plain", "ok\n"));
   } else if (target == "/readyz" && get) {
-    bool ready = !draining_.load();
-    co_await ex.send(text(ready ? bhttp::status::ok : bhttp::status::service_unavailable, req.version(),
-                          "application/json",
-                          ready ? R"({"status":"ready"})" : R"({"status":"draining"})"));
+    // Degraded still serves (from the last snapshot); no state or draining does not.
+    std::string_view status = draining_.load()                  ? "draining"
+                              : !has_state_.load()              ? "no_state"
+                              : metrics_.store_degraded.load()  ? "degraded"
+                                                                : "ready";
+    boost::json::object body{{"status", status}};
+    if (state_reporter_) body["state"] = state_reporter_();
+    bool ok = status == "ready" || status == "degraded";
+    co_await ex.send(text(ok ? bhttp::status::ok : bhttp::status::service_unavailable, req.version(),
+                          "application/json", boost::json::serialize(body)));
   } else if (target == "/metrics" && get) {
     co_await ex.send(text(bhttp::status::ok, req.version(), "text/plain; version=0.0.4",
                           metrics_.render(server_ ? server_->open_connections() : 0)));
@@ -99,7 +116,7 @@ http::net::awaitable<void> Service::models(RequestContext& ctx) {
 
 void Service::finish(RequestContext& ctx) {
   auto total = Clock::now() - ctx.start;
-  std::size_t route = ctx.route ? ctx.route->index : Metrics::kNoRoute;
+  std::size_t route = ctx.route ? ctx.route->metrics_slot : Metrics::kNoRoute;
   metrics_.count_request(route, ctx.status);
   metrics_.total.observe(total);
   if (ctx.attempts) {
@@ -108,7 +125,7 @@ void Service::finish(RequestContext& ctx) {
     metrics_.count_tokens(route, ctx.tokens_in, ctx.tokens_out);
   }
   if (ctx.time_to_first_token) metrics_.time_to_first_token.observe(*ctx.time_to_first_token);
-  if (!config_->access_log) return;
+  if (!ctx.config->access_log) return;
   log::Line line(LogLevel::kInfo, "request");
   line.str("request_id", ctx.request_id)
       .str("method", ctx.request.method_string())

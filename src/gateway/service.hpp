@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/object.hpp>
+#include <functional>
 #include <memory>
 
 #include "gateway/config.hpp"
@@ -14,7 +16,15 @@ namespace cutover::gateway {
 
 class Service final : public http::Handler {
  public:
-  explicit Service(std::shared_ptr<const Config> config);
+  // has_state=false: the config carries node settings only (the store was unreachable at
+  // start); API requests get 503 until adopt() brings a snapshot.
+  Service(std::shared_ptr<Config> config, bool has_state = true);
+
+  // Serve new requests from this snapshot; requests in flight finish on theirs.
+  void adopt(std::shared_ptr<Config> config);
+  void set_store_degraded(bool degraded) { metrics_.store_degraded.store(degraded ? 1 : 0); }
+  // Adds {"state": ...} (per-domain versions and fingerprints) to /readyz.
+  void set_state_reporter(std::function<boost::json::object()> f) { state_reporter_ = std::move(f); }
 
   http::net::awaitable<void> handle(http::Request& req, http::Exchange& ex) override;
   http::Response error_response(const Error& e, unsigned version) override;
@@ -29,8 +39,10 @@ class Service final : public http::Handler {
   http::net::awaitable<void> models(RequestContext& ctx);
   void finish(RequestContext& ctx);
 
-  std::shared_ptr<const Config> config_;
   Metrics metrics_;
+  std::atomic<std::shared_ptr<const Config>> config_;
+  std::atomic<bool> has_state_{false};
+  std::function<boost::json::object()> state_reporter_;
   Pipeline pipeline_;
   const http::Server* server_ = nullptr;
   std::atomic<bool> draining_{false};

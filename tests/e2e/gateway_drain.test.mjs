@@ -236,6 +236,8 @@ describe('TLS', () => {
 
   const seenByB = () => gwB.logs().filter((l) => l.msg === 'request').length;
   const untrustedFails = async (gw, why) => {
+    // B logs a request after answering it: let the log lines of earlier requests land first.
+    await h.sleep(200);
     const before = seenByB();
     const c = new OpenAI({ baseURL: gw.baseUrl, apiKey: KEY, maxRetries: 0, timeout: 20000 });
     await assert.rejects(c.chat.completions.create({ model: 'tls-untrusted', messages: [{ role: 'user', content: 'x' }] }), (e) => {

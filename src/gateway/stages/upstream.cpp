@@ -118,7 +118,7 @@ net::awaitable<Status> Upstream::run(RequestContext& ctx) {
       last.emplace(std::move(st.error()));
       if (decision.kind != RetryDecision::kRetry) break;
       ++ctx.retries;
-      metrics_.count_retry(route.index);
+      metrics_.count_retry(route.metrics_slot);
       // Waiting out a provider's backoff is provider time, not gateway overhead.
       auto waited_from = Clock::now();
       net::steady_timer timer{executor, decision.delay};
@@ -127,7 +127,7 @@ net::awaitable<Status> Upstream::run(RequestContext& ctx) {
     }
     if (t + 1 < route.targets.size()) {
       ++ctx.fallbacks;
-      metrics_.count_fallback(route.index);
+      metrics_.count_fallback(route.metrics_slot);
       ctx.fallback_reason = target.provider->name + ": " + std::string(last->code_name());
     }
   }

@@ -1,0 +1,107 @@
+#include "gateway/snapshot.hpp"
+
+#include "core/log.hpp"
+
+namespace cutover::gateway {
+
+SnapshotSource::SnapshotSource(std::string node_yaml, std::string store_url, std::chrono::milliseconds poll)
+    : node_yaml_(std::move(node_yaml)), store_url_(std::move(store_url)), poll_(poll) {}
+
+SnapshotSource::~SnapshotSource() { stop(); }
+
+Result<std::shared_ptr<Config>> SnapshotSource::load() {
+  if (!store_) {
+    auto s = store::open_store(store_url_);
+    if (!s) return std::move(s.error());
+    store_ = std::move(s.value());
+    if (Status st = store_->migrate(); !st) {
+      store_.reset();
+      return std::move(st.error());
+    }
+  }
+  return rebuild();
+}
+
+Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
+  // The counter is read first: a change racing with active() is picked up next poll.
+  auto counter = store_->state().change_counter();
+  if (!counter) return std::move(counter.error());
+  auto active = store_->state().active();
+  if (!active) return std::move(active.error());
+  StateDocuments docs;
+  std::map<std::string, DomainFingerprint> prints;
+  for (const auto& v : active.value()) {
+    if (v.domain == "routes") docs.routes = v.document;
+    if (v.domain == "identity") docs.identity = v.document;
+    prints[v.domain] = {v.version, v.sha256};
+  }
+  std::shared_ptr<Config> config;
+  try {
+    config = parse_config(node_yaml_, docs);
+  } catch (const ConfigError& e) {
+    return Error(ErrorCode::kUnavailable, std::string("the store's state is not usable: ") + e.what());
+  }
+  seen_counter_ = counter.value();
+  std::lock_guard lock(mu_);
+  fingerprints_ = std::move(prints);
+  return config;
+}
+
+void SnapshotSource::start(Publish publish, Health health) {
+  publish_ = std::move(publish);
+  health_ = std::move(health);
+  thread_ = std::thread([this] { run(); });
+}
+
+void SnapshotSource::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::map<std::string, DomainFingerprint> SnapshotSource::fingerprints() const {
+  std::lock_guard lock(mu_);
+  return fingerprints_;
+}
+
+void SnapshotSource::set_degraded(bool d, const std::string& why) {
+  if (degraded_.exchange(d) == d) return;
+  if (d) log::error("store unavailable; serving the last snapshot", {{"error", why}});
+  else log::info("store reachable again");
+  if (health_) health_(d);
+}
+
+void SnapshotSource::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, poll_, [this] { return stop_; })) return;
+    }
+    Result<std::shared_ptr<Config>> next = Error(ErrorCode::kUnavailable, "");
+    if (!store_ || seen_counter_ < 0) {
+      next = load();  // no snapshot yet, or the store was never reached
+    } else {
+      auto counter = store_->state().change_counter();
+      if (!counter) {
+        next = std::move(counter.error());
+      } else if (counter.value() == seen_counter_) {
+        set_degraded(false, "");
+        continue;
+      } else {
+        next = rebuild();
+      }
+    }
+    if (!next) {
+      set_degraded(true, next.error().message());
+      continue;
+    }
+    set_degraded(false, "");
+    log::info("state snapshot loaded", {{"change_counter", seen_counter_}});
+    publish_(std::move(next.value()));
+  }
+}
+
+}  // namespace cutover::gateway

@@ -1,0 +1,74 @@
+// Live snapshots of the shared state for one gateway.
+//
+// The gateway serves every request from an immutable Config (a snapshot); this source
+// builds one from the node file overlaid by the store's active documents, then watches the
+// store's change counter and swaps in a new snapshot when it moves (within one poll
+// interval). In-flight requests keep the snapshot they began with (they hold a
+// shared_ptr). If the store becomes unreachable the last snapshot keeps serving and the
+// source reports degraded; it recovers by itself.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gateway/config.hpp"
+#include "store/store.hpp"
+
+namespace cutover::gateway {
+
+struct DomainFingerprint {
+  std::int64_t version = 0;
+  std::string sha256;
+};
+
+class SnapshotSource final {
+ public:
+  using Publish = std::function<void(std::shared_ptr<Config>)>;
+  using Health = std::function<void(bool degraded)>;
+
+  // node_yaml: the node config file's text; store_url: where the state lives.
+  SnapshotSource(std::string node_yaml, std::string store_url,
+                 std::chrono::milliseconds poll = std::chrono::milliseconds(250));
+  ~SnapshotSource();
+
+  // Opens and migrates the store and builds the first snapshot. An error (store down,
+  // invalid documents) leaves the source without a snapshot; start() keeps trying.
+  Result<std::shared_ptr<Config>> load();
+
+  // Watches the store on a thread of its own; calls publish with each new snapshot.
+  // health is told each time the store becomes unreachable or reachable again.
+  void start(Publish publish, Health health);
+  void stop();
+
+  bool degraded() const { return degraded_.load(); }
+  // Per-domain versions and SHA-256 of the documents behind the current snapshot.
+  std::map<std::string, DomainFingerprint> fingerprints() const;
+
+ private:
+  Result<std::shared_ptr<Config>> rebuild();
+  void run();
+
+  const std::string node_yaml_;
+  const std::string store_url_;
+  const std::chrono::milliseconds poll_;
+  std::unique_ptr<store::Store> store_;
+  std::int64_t seen_counter_ = -1;
+  Publish publish_;
+  Health health_;
+  void set_degraded(bool d, const std::string& why);
+  std::atomic<bool> degraded_{false};
+  mutable std::mutex mu_;  // guards fingerprints_, stop_
+  std::map<std::string, DomainFingerprint> fingerprints_;
+  bool stop_ = false;
+  std::condition_variable cv_;
+  std::thread thread_;
+};
+
+}  // namespace cutover::gateway
