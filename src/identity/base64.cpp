@@ -12,7 +12,8 @@ constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 constexpr std::array<std::int8_t, 256> make_table(bool lenient) {
   std::array<std::int8_t, 256> t{};
   for (auto& v : t) v = -1;
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kUrlAlphabet[i])] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 64; ++i)
+    t[static_cast<unsigned char>(kUrlAlphabet[i])] = static_cast<std::int8_t>(i);
   if (lenient) {
     t['+'] = 62;
     t['/'] = 63;
@@ -91,16 +92,21 @@ bool base64_decode_lenient(std::string_view text, std::string& out) {
 
 std::string describe(Base64Problem problem, char bad_char) {
   switch (problem) {
-    case Base64Problem::kNone: return "is valid base64url";
+    case Base64Problem::kNone:
+      return "is valid base64url";
     case Base64Problem::kPadding:
       return "contains '=' padding, which JWTs do not use (base64url without padding, RFC 7515)";
     case Base64Problem::kBadCharacter: {
       auto c = static_cast<unsigned char>(bad_char);
-      std::string shown = c >= 0x20 && c < 0x7f ? std::string(1, bad_char) : "\\x" + std::string{"0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 0xf]};
+      std::string shown = c >= 0x20 && c < 0x7f ? std::string(1, bad_char)
+                                                : "\\x" + std::string{"0123456789abcdef"[c >> 4],
+                                                                      "0123456789abcdef"[c & 0xf]};
       return "contains '" + shown + "', which is not a base64url character (A-Z a-z 0-9 - _)";
     }
-    case Base64Problem::kBadLength: return "has a length that no base64url encoding can have";
-    case Base64Problem::kNonCanonical: return "is not canonical base64url (non-zero trailing bits)";
+    case Base64Problem::kBadLength:
+      return "has a length that no base64url encoding can have";
+    case Base64Problem::kNonCanonical:
+      return "is not canonical base64url (non-zero trailing bits)";
   }
   return "is not valid base64url";
 }

@@ -13,8 +13,7 @@ namespace cutover::identity {
 
 void EvpPkeyFree::operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
 
-Jwk::Jwk(const Jwk& other)
-    : kid(other.kid), type(other.type), alg(other.alg), use(other.use) {
+Jwk::Jwk(const Jwk& other) : kid(other.kid), type(other.type), alg(other.alg), use(other.use) {
   if (other.key && EVP_PKEY_up_ref(other.key.get()) == 1) key.reset(other.key.get());
 }
 
@@ -25,18 +24,24 @@ Jwk& Jwk::operator=(const Jwk& other) {
 
 std::string_view jose_alg(KeyType type) {
   switch (type) {
-    case KeyType::kRsa: return "RS256";
-    case KeyType::kEcP256: return "ES256";
-    case KeyType::kEd25519: return "EdDSA";
+    case KeyType::kRsa:
+      return "RS256";
+    case KeyType::kEcP256:
+      return "ES256";
+    case KeyType::kEd25519:
+      return "EdDSA";
   }
   return "";
 }
 
 std::string_view describe(KeyType type) {
   switch (type) {
-    case KeyType::kRsa: return "RSA";
-    case KeyType::kEcP256: return "EC P-256";
-    case KeyType::kEd25519: return "OKP Ed25519";
+    case KeyType::kRsa:
+      return "RSA";
+    case KeyType::kEcP256:
+      return "EC P-256";
+    case KeyType::kEd25519:
+      return "OKP Ed25519";
   }
   return "";
 }
@@ -100,7 +105,7 @@ Result<std::string> member_string(const json::object& jwk, std::string_view name
 
 Result<EvpPkeyPtr> from_params(const char* type, OSSL_PARAM_BLD* bld, const Where& at) {
   std::unique_ptr<OSSL_PARAM, decltype(&OSSL_PARAM_free)> params(OSSL_PARAM_BLD_to_param(bld),
-                                                                  &OSSL_PARAM_free);
+                                                                 &OSSL_PARAM_free);
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
@@ -120,7 +125,8 @@ Result<EvpPkeyPtr> rsa_key(const json::object& jwk, const Where& at) {
   if (!e) return e.error();
   auto as_bn = [](const std::string& s) {
     return std::unique_ptr<BIGNUM, decltype(&BN_free)>(
-        BN_bin2bn(reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()), nullptr),
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()),
+                  nullptr),
         &BN_free);
   };
   auto bn_n = as_bn(*n), bn_e = as_bn(*e);
@@ -145,7 +151,8 @@ Result<EvpPkeyPtr> ec_key(const json::object& jwk, const Where& at) {
   std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> bld(OSSL_PARAM_BLD_new(),
                                                                       &OSSL_PARAM_BLD_free);
   if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+          1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1)
     return at("", "could not build the EC key");
@@ -171,7 +178,8 @@ Result<KeyType> key_type(const json::object& jwk, const Where& at) {
   std::string_view k = kty->get_string();
   if (k == "RSA") return KeyType::kRsa;
   if (k == "oct")
-    return at("kty", "symmetric keys ('oct') are not accepted: this gateway verifies with public keys");
+    return at("kty",
+              "symmetric keys ('oct') are not accepted: this gateway verifies with public keys");
   if (k != "EC" && k != "OKP")
     return at("kty", quoted(k) + " is not supported; use RSA, EC or OKP");
   auto crv = member_string(jwk, "crv", at);
@@ -214,7 +222,7 @@ Result<Jwk> parse_key(const json::value& v, const Where& at) {
     return at("use", quoted(*use) + " is not a key use; use 'sig'");
   jwk.use = std::move(*use);
 
-  Result<EvpPkeyPtr> key = jwk.type == KeyType::kRsa     ? rsa_key(o, at)
+  Result<EvpPkeyPtr> key = jwk.type == KeyType::kRsa      ? rsa_key(o, at)
                            : jwk.type == KeyType::kEcP256 ? ec_key(o, at)
                                                           : ed25519_key(o, at);
   if (!key) return key.error();
@@ -227,8 +235,7 @@ Result<Jwk> parse_key(const json::value& v, const Where& at) {
 Result<std::vector<Jwk>> parse_jwks(std::string_view json_text) {
   boost::system::error_code ec;
   json::value doc = json::parse(json_text, ec);
-  if (ec)
-    return Error(ErrorCode::kInvalidRequest, "JWKS is not valid JSON: " + ec.message());
+  if (ec) return Error(ErrorCode::kInvalidRequest, "JWKS is not valid JSON: " + ec.message());
   const json::value* keys = doc.is_object() ? doc.get_object().if_contains("keys") : nullptr;
   if (!keys || !keys->is_array())
     return Error(ErrorCode::kInvalidRequest,

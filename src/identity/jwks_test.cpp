@@ -66,12 +66,17 @@ TEST(Jwks, UnsupportedKeyTypesAndCurvesAreErrors) {
   EXPECT_EQ(parse_error(with(ed_jwk(), "kty", "oct")),
             "keys[0].kty: symmetric keys ('oct') are not accepted: this gateway verifies with "
             "public keys");
-  EXPECT_EQ(parse_error(with(ed_jwk(), "kty", "DSA")), "keys[0].kty: 'DSA' is not supported; use RSA, EC or OKP");
-  EXPECT_EQ(parse_error(with(ed_jwk(), "kty", nullptr)), "keys[0].kty: missing; use RSA, EC or OKP");
+  EXPECT_EQ(parse_error(with(ed_jwk(), "kty", "DSA")),
+            "keys[0].kty: 'DSA' is not supported; use RSA, EC or OKP");
+  EXPECT_EQ(parse_error(with(ed_jwk(), "kty", nullptr)),
+            "keys[0].kty: missing; use RSA, EC or OKP");
   EXPECT_EQ(parse_error(with(ed_jwk(), "kty", 3)), "keys[0].kty: must be a string");
-  EXPECT_EQ(parse_error(with(ec_jwk(), "crv", "P-384")), "keys[0].crv: 'P-384' is not supported; use P-256");
-  EXPECT_EQ(parse_error(with(ed_jwk(), "crv", "Ed448")), "keys[0].crv: 'Ed448' is not supported; use Ed25519");
-  EXPECT_EQ(parse_error(with(ed_jwk(), "crv", "X25519")), "keys[0].crv: 'X25519' is not supported; use Ed25519");
+  EXPECT_EQ(parse_error(with(ec_jwk(), "crv", "P-384")),
+            "keys[0].crv: 'P-384' is not supported; use P-256");
+  EXPECT_EQ(parse_error(with(ed_jwk(), "crv", "Ed448")),
+            "keys[0].crv: 'Ed448' is not supported; use Ed25519");
+  EXPECT_EQ(parse_error(with(ed_jwk(), "crv", "X25519")),
+            "keys[0].crv: 'X25519' is not supported; use Ed25519");
   EXPECT_EQ(parse_error(with(ec_jwk(), "crv", nullptr)), "keys[0].crv: missing; use P-256");
 }
 
@@ -79,7 +84,8 @@ TEST(Jwks, BadKeyMaterialNamesTheField) {
   EXPECT_EQ(parse_error(jwks_text({ed_jwk(), json::object{{"kty", "RSA"}, {"e", "AQAB"}}})),
             "keys[1].n: missing");
   EXPECT_EQ(parse_error(with(rsa_jwk(), "e", "AQAB=")),
-            "keys[0].e: contains '=' padding, which JWTs do not use (base64url without padding, RFC 7515)");
+            "keys[0].e: contains '=' padding, which JWTs do not use (base64url without padding, "
+            "RFC 7515)");
   EXPECT_EQ(parse_error(with(rsa_jwk(), "e", "")), "keys[0].e: is empty");
   EXPECT_EQ(parse_error(with(rsa_jwk(), "n", 5)), "keys[0].n: must be a base64url string");
   auto small = generate_key(KeyType::kRsa, 1024);
@@ -88,8 +94,9 @@ TEST(Jwks, BadKeyMaterialNamesTheField) {
   EXPECT_EQ(parse_error(with(ec_jwk(), "x", json::string(base64url_encode(std::string(31, 'a'))))),
             "keys[0].x: must be 32 bytes, got 31");
   // Not on the curve: an invalid-curve key must never be loaded.
-  EXPECT_EQ(parse_error(with(ec_jwk(), "y", json::string(base64url_encode(std::string(32, '\x01'))))),
-            "keys[0].x: (x, y) is not a point on P-256");
+  EXPECT_EQ(
+      parse_error(with(ec_jwk(), "y", json::string(base64url_encode(std::string(32, '\x01'))))),
+      "keys[0].x: (x, y) is not a point on P-256");
   EXPECT_EQ(parse_error(with(ed_jwk(), "x", json::string(base64url_encode(std::string(33, 'a'))))),
             "keys[0].x: must be 32 bytes, got 33");
 }
@@ -100,7 +107,8 @@ TEST(Jwks, PrivateKeysAndInconsistentMembersAreErrors) {
   EXPECT_EQ(parse_error(with(ec_jwk(), "alg", "RS256")),
             "keys[0].alg: 'RS256' does not fit a EC P-256 key; use ES256");
   EXPECT_EQ(parse_error(with(ec_jwk(), "alg", 256)), "keys[0].alg: must be a string");
-  EXPECT_EQ(parse_error(with(ec_jwk(), "use", "wrap")), "keys[0].use: 'wrap' is not a key use; use 'sig'");
+  EXPECT_EQ(parse_error(with(ec_jwk(), "use", "wrap")),
+            "keys[0].use: 'wrap' is not a key use; use 'sig'");
   EXPECT_EQ(parse_error(jwks_text({ec_jwk(), ed_jwk(), ec_jwk()})),
             "keys[2].kid: 'e' is already used by keys[0]");
   // An alg this gateway does not verify is kept; verify_jwt explains when a token uses it.
@@ -125,7 +133,8 @@ TEST(JwtBase64, UrlRoundTripsAndRejectsEverythingNonCanonical) {
   EXPECT_EQ(base64url_decode("a+b", out, &bad), Base64Problem::kBadCharacter);
   EXPECT_EQ(bad, '+');
   EXPECT_EQ(base64url_decode("abcde", out), Base64Problem::kBadLength);
-  EXPECT_EQ(base64url_decode("QR", out), Base64Problem::kNonCanonical) << "'QQ' is the only encoding of 'A'";
+  EXPECT_EQ(base64url_decode("QR", out), Base64Problem::kNonCanonical)
+      << "'QQ' is the only encoding of 'A'";
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(describe(Base64Problem::kBadCharacter, '\n'),
             "contains '\\x0a', which is not a base64url character (A-Z a-z 0-9 - _)");

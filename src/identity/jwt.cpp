@@ -38,8 +38,10 @@ Result<json::object> parse_object(std::string_view text, std::string_view name) 
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   if (ec)
-    return unauthenticated("token " + std::string(name) + " is not valid JSON (" + ec.message() + ")");
-  if (!v.is_object()) return unauthenticated("token " + std::string(name) + " must be a JSON object");
+    return unauthenticated("token " + std::string(name) + " is not valid JSON (" + ec.message() +
+                           ")");
+  if (!v.is_object())
+    return unauthenticated("token " + std::string(name) + " must be a JSON object");
   return std::move(v.get_object());
 }
 
@@ -76,7 +78,8 @@ Result<std::vector<std::string>> string_or_array(const json::value& v, std::stri
     for (const auto& e : v.get_array())
       if (e.is_string()) out.emplace_back(e.get_string());
   if (v.is_string() || (v.is_array() && out.size() == v.get_array().size())) return out;
-  return unauthenticated("claim '" + std::string(name) + "' must be a string or an array of strings");
+  return unauthenticated("claim '" + std::string(name) +
+                         "' must be a string or an array of strings");
 }
 
 std::string join_quoted(const std::vector<std::string>& items) {
@@ -95,7 +98,8 @@ Result<const JwtIssuer*> find_issuer(const std::vector<JwtIssuer>& issuers, std:
     if (a.size() == b.size() + 1 && a.back() == '/' && a.starts_with(b))
       hint = "; issuers must match exactly, did you mean " + q(i.issuer) + "?";
   }
-  return unauthenticated("unknown issuer " + q(iss) + ": this gateway does not trust its tokens" + hint);
+  return unauthenticated("unknown issuer " + q(iss) + ": this gateway does not trust its tokens" +
+                         hint);
 }
 
 Result<const Jwk*> select_key(const JwtIssuer& issuer, JwsAlg alg, std::string_view alg_name,
@@ -131,7 +135,8 @@ Result<const Jwk*> select_key(const JwtIssuer& issuer, JwsAlg alg, std::string_v
   }
   if (count == 1) return found;
   if (count == 0)
-    return unauthenticated("issuer " + q(issuer.issuer) + " has no " + std::string(alg_name) + " key");
+    return unauthenticated("issuer " + q(issuer.issuer) + " has no " + std::string(alg_name) +
+                           " key");
   return unauthenticated("token has no 'kid' header and issuer " + q(issuer.issuer) + " has " +
                          std::to_string(count) + " " + std::string(alg_name) +
                          " keys; the token must name its key with 'kid'");
@@ -142,7 +147,8 @@ Status check_times(const json::object& payload, std::int64_t leeway, std::int64_
                    std::int64_t& exp_out) {
   auto exp = numeric_date(payload, "exp");
   if (!exp) return exp.error();
-  if (!*exp) return unauthenticated("token has no 'exp' claim; tokens without an expiry are not accepted");
+  if (!*exp)
+    return unauthenticated("token has no 'exp' claim; tokens without an expiry are not accepted");
   const std::string with_leeway = " (leeway " + std::to_string(leeway) + " s)";
   if (**exp < saturating_add(now, -leeway))
     return unauthenticated("token expired at " + format_utc(**exp) + with_leeway);
@@ -155,8 +161,9 @@ Status check_times(const json::object& payload, std::int64_t leeway, std::int64_
   auto iat = numeric_date(payload, "iat");
   if (!iat) return iat.error();
   if (*iat && **iat > saturating_add(now, leeway))
-    return unauthenticated("token was issued in the future, at " + format_utc(**iat) + ", it is now " +
-                           format_utc(now) + with_leeway + "; check the identity provider's clock");
+    return unauthenticated("token was issued in the future, at " + format_utc(**iat) +
+                           ", it is now " + format_utc(now) + with_leeway +
+                           "; check the identity provider's clock");
   return {};
 }
 
@@ -172,7 +179,8 @@ Status fill_claims(const JwtIssuer& issuer, JwtClaims& c) {
     return std::find(issuer.audiences.begin(), issuer.audiences.end(), a) != issuer.audiences.end();
   });
   if (!ours)
-    return unauthenticated("token audience " + join_quoted(c.aud) + " is not accepted; this gateway accepts " +
+    return unauthenticated("token audience " + join_quoted(c.aud) +
+                           " is not accepted; this gateway accepts " +
                            join_quoted(issuer.audiences));
   auto sub = string_claim(c.payload, "sub");
   if (!sub) return sub.error();
@@ -206,8 +214,11 @@ Result<JwtIssuer> make_jwt_issuer(std::string issuer, std::vector<std::string> a
     return Error(ErrorCode::kInvalidRequest, "JWT issuer " + q(issuer) + ": " + what);
   };
   if (issuer.empty()) return invalid("the issuer ('iss') must not be empty");
-  if (audiences.empty() || std::any_of(audiences.begin(), audiences.end(), [](auto& a) { return a.empty(); }))
-    return invalid("list at least one non-empty audience: a token minted for another service must not be accepted here");
+  if (audiences.empty() ||
+      std::any_of(audiences.begin(), audiences.end(), [](auto& a) { return a.empty(); }))
+    return invalid(
+        "list at least one non-empty audience: a token minted for another service must not be "
+        "accepted here");
   if (leeway_seconds < 0 || leeway_seconds > 600)
     return invalid("leeway must be 0 to 600 seconds, got " + std::to_string(leeway_seconds));
   if (tenant_claim.empty()) return invalid("the tenant claim name must not be empty");
@@ -224,8 +235,9 @@ Result<JwtClaims> verify_jwt(std::string_view token, const std::vector<JwtIssuer
                            std::to_string(kMaxJwtBytes) + " bytes");
   const auto parts = std::count(token.begin(), token.end(), '.') + 1;
   if (parts != 3)
-    return unauthenticated("a JWT has 3 parts separated by '.' (header.payload.signature); this token has " +
-                           std::to_string(parts));
+    return unauthenticated(
+        "a JWT has 3 parts separated by '.' (header.payload.signature); this token has " +
+        std::to_string(parts));
   const auto dot1 = token.find('.'), dot2 = token.find('.', dot1 + 1);
   auto header_text = decode_part(token.substr(0, dot1), "header");
   if (!header_text) return header_text.error();
@@ -237,7 +249,8 @@ Result<JwtClaims> verify_jwt(std::string_view token, const std::vector<JwtIssuer
   auto alg = parse_jws_alg(alg_name);
   if (!alg) return alg.error();
   if (header->contains("crit"))
-    return unauthenticated("token header lists critical extensions ('crit'), which this gateway does not support");
+    return unauthenticated(
+        "token header lists critical extensions ('crit'), which this gateway does not support");
   std::optional<std::string_view> kid;
   if (const json::value* k = header->if_contains("kid")) {
     if (!k->is_string()) return unauthenticated("token header 'kid' must be a string");

@@ -31,7 +31,7 @@ struct JwtIssuer {
   std::string issuer;                  // the exact "iss" its tokens carry
   std::vector<std::string> audiences;  // a token's "aud" must name at least one
   std::vector<Jwk> keys;
-  std::int64_t leeway_seconds = 60;    // clock skew tolerated on exp, nbf and iat
+  std::int64_t leeway_seconds = 60;     // clock skew tolerated on exp, nbf and iat
   std::string tenant_claim = "tenant";  // which claim carries the tenant
 };
 
@@ -43,7 +43,7 @@ Result<JwtIssuer> make_jwt_issuer(std::string issuer, std::vector<std::string> a
                                   std::string tenant_claim = "tenant");
 
 struct JwtClaims {
-  std::string sub;                 // empty when absent
+  std::string sub;  // empty when absent
   std::string iss;
   std::vector<std::string> aud;    // as sent: one string becomes one element
   std::int64_t exp = 0;            // seconds since 1970

@@ -13,7 +13,8 @@ namespace json = boost::json;
 TEST_F(JwtTest, ExpiredTokenIsRejectedAfterTheLeeway) {
   auto payload = claims();
   payload["exp"] = kNow;  // 2026-11-25T10:00:00Z
-  EXPECT_EQ(rejection(rs256(payload), kNow + 61), "token expired at 2026-11-25T10:00:00Z (leeway 60 s)");
+  EXPECT_EQ(rejection(rs256(payload), kNow + 61),
+            "token expired at 2026-11-25T10:00:00Z (leeway 60 s)");
   EXPECT_TRUE(verify(rs256(payload), kNow + 60).ok()) << "within the leeway";
   EXPECT_TRUE(verify(rs256(payload), kNow).ok());
 }
@@ -31,8 +32,7 @@ TEST_F(JwtTest, TokenNotYetValidIsRejectedBeyondTheLeeway) {
 TEST_F(JwtTest, TokenIssuedInTheFutureIsRejected) {
   auto payload = claims();
   payload["iat"] = kNow + 3600;
-  EXPECT_HAS(rejection(rs256(payload)),
-              "token was issued in the future, at 2026-11-25T11:00:00Z");
+  EXPECT_HAS(rejection(rs256(payload)), "token was issued in the future, at 2026-11-25T11:00:00Z");
   payload["iat"] = kNow + 59;
   EXPECT_TRUE(verify(rs256(payload)).ok());
 }
@@ -40,7 +40,8 @@ TEST_F(JwtTest, TokenIssuedInTheFutureIsRejected) {
 TEST_F(JwtTest, ExpIsRequiredAndMustBeANumber) {
   auto payload = claims();
   payload.erase("exp");
-  EXPECT_EQ(rejection(rs256(payload)), "token has no 'exp' claim; tokens without an expiry are not accepted");
+  EXPECT_EQ(rejection(rs256(payload)),
+            "token has no 'exp' claim; tokens without an expiry are not accepted");
   payload["exp"] = "tomorrow";
   EXPECT_HAS(rejection(rs256(payload)), "claim 'exp' must be a number of seconds since 1970");
   payload["exp"] = static_cast<double>(kNow) + 0.5;  // fractional NumericDate is legal
@@ -56,7 +57,8 @@ TEST_F(JwtTest, ExpIsRequiredAndMustBeANumber) {
 TEST_F(JwtTest, IssuerIsChosenByIssAndMustBeTrusted) {
   auto payload = claims();
   payload["iss"] = "https://evil";
-  EXPECT_EQ(rejection(rs256(payload)), "unknown issuer 'https://evil': this gateway does not trust its tokens");
+  EXPECT_EQ(rejection(rs256(payload)),
+            "unknown issuer 'https://evil': this gateway does not trust its tokens");
   payload["iss"] = "https://idp/";
   EXPECT_HAS(rejection(rs256(payload)), "issuers must match exactly, did you mean 'https://idp'?");
   payload.erase("iss");
@@ -68,18 +70,19 @@ TEST_F(JwtTest, TokenClaimingAnotherTrustedIssuerIsRejected) {
   // decide, and none of them signed this token.
   auto payload = claims();
   payload["iss"] = "https://other";
-  EXPECT_EQ(rejection(rs256(payload, "rsa-1")),
-            "unknown key id 'rsa-1' for issuer 'https://other'; the issuer may have rotated its keys, "
-            "get a new token");
-  EXPECT_HAS(rejection(rs256(payload, "rsa-2")),
-              "the signature does not match");
+  EXPECT_EQ(
+      rejection(rs256(payload, "rsa-1")),
+      "unknown key id 'rsa-1' for issuer 'https://other'; the issuer may have rotated its keys, "
+      "get a new token");
+  EXPECT_HAS(rejection(rs256(payload, "rsa-2")), "the signature does not match");
 }
 
 TEST_F(JwtTest, AudienceMustIntersectTheIssuersAudiences) {
   auto payload = claims();
   payload["aud"] = "billing";
-  EXPECT_EQ(rejection(rs256(payload)),
-            "token audience 'billing' is not accepted; this gateway accepts 'cutover', 'cutover-admin'");
+  EXPECT_EQ(
+      rejection(rs256(payload)),
+      "token audience 'billing' is not accepted; this gateway accepts 'cutover', 'cutover-admin'");
   payload["aud"] = json::array{"billing", "cutover-admin"};
   auto r = verify(rs256(payload));
   ASSERT_TRUE(r.ok()) << r.error().message();
@@ -130,7 +133,8 @@ TEST(JwtIssuerConfig, MakeJwtIssuerValidatesEverything) {
   expect_error(make_jwt_issuer("", {"a"}, jwks), "the issuer ('iss') must not be empty");
   expect_error(make_jwt_issuer("https://i", {}, jwks), "list at least one non-empty audience");
   expect_error(make_jwt_issuer("https://i", {""}, jwks), "list at least one non-empty audience");
-  expect_error(make_jwt_issuer("https://i", {"a"}, jwks, 601), "leeway must be 0 to 600 seconds, got 601");
+  expect_error(make_jwt_issuer("https://i", {"a"}, jwks, 601),
+               "leeway must be 0 to 600 seconds, got 601");
   expect_error(make_jwt_issuer("https://i", {"a"}, jwks, 60, ""), "tenant claim name");
   expect_error(make_jwt_issuer("https://i", {"a"}, "{}"),
                "JWT issuer 'https://i': JWKS must be a JSON object with a \"keys\" array");

@@ -54,16 +54,17 @@ TEST_F(JwtTest, WithoutKidTheIssuersOnlyKeyOfThatTypeIsUsed) {
   auto payload = claims();
   payload["iss"] = "https://other";
   EXPECT_HAS(rejection(rs256(payload, "")),
-              "token has no 'kid' header and issuer 'https://other' has 2 RS256 keys");
+             "token has no 'kid' header and issuer 'https://other' has 2 RS256 keys");
   EXPECT_HAS(rejection(make_token(Keys::get().ec.get(), "ES256", "", payload)),
-              "issuer 'https://other' has no ES256 key");
+             "issuer 'https://other' has no ES256 key");
 }
 
 TEST_F(JwtTest, AlgNoneIsRejectedInAnyCase) {
   for (const char* alg : {"none", "None", "NONE", "nOnE"}) {
     std::string token = make_token(nullptr, alg, "rsa-1", claims());
-    EXPECT_EQ(rejection(token), "alg '" + std::string(alg) +
-                                    "' is not accepted: tokens must be signed (RS256, ES256 or EdDSA)");
+    EXPECT_EQ(rejection(token),
+              "alg '" + std::string(alg) +
+                  "' is not accepted: tokens must be signed (RS256, ES256 or EdDSA)");
     // Even with a (meaningless) signature attached.
     EXPECT_HAS(rejection(token + "c2ln"), "is not accepted");
   }
@@ -85,7 +86,7 @@ TEST_F(JwtTest, Hs256SignedWithThePublicKeyIsRejected) {
 TEST_F(JwtTest, OtherAlgorithmsAreUnsupported) {
   for (const char* alg : {"PS256", "RS384", "ES384", "rs256", "Ed25519", ""})
     EXPECT_HAS(rejection(make_token(nullptr, alg, "rsa-1", claims()) + "c2ln"),
-                "is not supported; use RS256, ES256 or EdDSA");
+               "is not supported; use RS256, ES256 or EdDSA");
 }
 
 TEST_F(JwtTest, AlgMustMatchTheKeyType) {
@@ -94,7 +95,7 @@ TEST_F(JwtTest, AlgMustMatchTheKeyType) {
             "alg 'RS256' does not match key 'ec-1' of issuer 'https://idp': that key is EC P-256 "
             "and verifies ES256 only");
   EXPECT_HAS(rejection(make_token(Keys::get().ed.get(), "EdDSA", "rsa-1", claims())),
-              "that key is RSA and verifies RS256 only");
+             "that key is RSA and verifies RS256 only");
 }
 
 TEST_F(JwtTest, AlgMustMatchTheJwksOwnAlg) {
@@ -106,11 +107,12 @@ TEST_F(JwtTest, AlgMustMatchTheJwksOwnAlg) {
 }
 
 TEST_F(JwtTest, SignatureFromAnotherKeyIsRejected) {
-  const std::string why = "invalid signature for key 'ec-1' of issuer 'https://idp': the signature "
-                          "does not match; the token was altered or signed with another key";
+  const std::string why =
+      "invalid signature for key 'ec-1' of issuer 'https://idp': the signature "
+      "does not match; the token was altered or signed with another key";
   EXPECT_EQ(rejection(make_token(Keys::get().ec_other.get(), "ES256", "ec-1", claims())), why);
   EXPECT_HAS(rejection(make_token(Keys::get().rsa_other.get(), "RS256", "rsa-1", claims())),
-              "the signature does not match");
+             "the signature does not match");
 }
 
 TEST_F(JwtTest, FlippedSignatureByteIsRejected) {
@@ -120,8 +122,9 @@ TEST_F(JwtTest, FlippedSignatureByteIsRejected) {
     const char* kid;
   };
   const Keys& k = Keys::get();
-  for (auto [key, alg, kid] : {Case{k.rsa.get(), "RS256", "rsa-1"}, Case{k.ec.get(), "ES256", "ec-1"},
-                               Case{k.ed.get(), "EdDSA", "ed-1"}}) {
+  for (auto [key, alg, kid] :
+       {Case{k.rsa.get(), "RS256", "rsa-1"}, Case{k.ec.get(), "ES256", "ec-1"},
+        Case{k.ed.get(), "EdDSA", "ed-1"}}) {
     auto p = parts(make_token(key, alg, kid, claims()));
     std::string sig;
     ASSERT_EQ(base64url_decode(p[2], sig), Base64Problem::kNone);
@@ -129,7 +132,7 @@ TEST_F(JwtTest, FlippedSignatureByteIsRejected) {
       std::string bad = sig;
       bad[at] ^= 0x01;
       EXPECT_HAS(rejection(join({p[0], p[1], base64url_encode(bad)})),
-                  "the signature does not match")
+                 "the signature does not match")
           << alg << " byte " << at;
     }
   }
@@ -143,18 +146,18 @@ TEST_F(JwtTest, FlippedPayloadByteIsRejected) {
   ASSERT_NE(at, std::string::npos);
   payload[at + 4] ^= 0x01;  // "alicd": still valid JSON, now someone else
   EXPECT_HAS(rejection(join({p[0], base64url_encode(payload), p[2]})),
-              "the signature does not match");
+             "the signature does not match");
 }
 
 TEST_F(JwtTest, WrongSignatureSizesAreExplained) {
   auto p = parts(make_token(Keys::get().ec.get(), "ES256", "ec-1", claims()));
   EXPECT_HAS(rejection(join({p[0], p[1], base64url_encode(std::string(72, '\x30'))})),
-              "an ES256 signature is 64 bytes (r||s, RFC 7518 §3.4), this one is 72");
+             "an ES256 signature is 64 bytes (r||s, RFC 7518 §3.4), this one is 72");
   EXPECT_HAS(rejection(join({p[0], p[1], ""})),
-              "the signature is empty; unsigned tokens are not accepted");
+             "the signature is empty; unsigned tokens are not accepted");
   // r = s = 0 is never a valid ECDSA signature ("psychic signatures", CVE-2022-21449).
   EXPECT_HAS(rejection(join({p[0], p[1], base64url_encode(std::string(64, '\0'))})),
-              "the signature does not match");
+             "the signature does not match");
 }
 
 TEST_F(JwtTest, UnknownKidIsRejected) {
@@ -173,7 +176,7 @@ TEST_F(JwtTest, Base64PaddingAndForeignCharactersAreRejected) {
   std::string plus = p[2];
   plus[3] = '+';
   EXPECT_HAS(rejection(join({p[0], p[1], plus})),
-              "token signature contains '+', which is not a base64url character");
+             "token signature contains '+', which is not a base64url character");
   EXPECT_HAS(rejection(join({p[0], p[1] + " ", p[2]})), "contains ' '");
   std::string odd = p[1];
   while (odd.size() % 4 != 1) odd += 'A';
@@ -191,24 +194,26 @@ TEST_F(JwtTest, TokensMustHaveExactlyThreeParts) {
 TEST_F(JwtTest, GarbageJsonIsRejected) {
   auto p = parts(rs256(claims()));
   EXPECT_HAS(rejection(join({base64url_encode("{\"alg\":"), p[1], p[2]})),
-              "token header is not valid JSON");
+             "token header is not valid JSON");
   EXPECT_HAS(rejection(join({base64url_encode("[\"RS256\"]"), p[1], p[2]})),
-              "token header must be a JSON object");
+             "token header must be a JSON object");
   EXPECT_HAS(rejection(join({p[0], base64url_encode("{\"iss\":\"https://idp\""), p[2]})),
-              "token payload is not valid JSON");
+             "token payload is not valid JSON");
   EXPECT_HAS(rejection(join({p[0], base64url_encode("\xff\xfe"), p[2]})),
-              "token payload is not valid JSON");
+             "token payload is not valid JSON");
   EXPECT_HAS(rejection(join({base64url_encode("{\"kid\":\"rsa-1\"}"), p[1], p[2]})),
-              "token header needs a string 'alg'");
+             "token header needs a string 'alg'");
   EXPECT_HAS(rejection(join({base64url_encode(R"({"alg":"RS256","kid":7})"), p[1], p[2]})),
-              "token header 'kid' must be a string");
+             "token header 'kid' must be a string");
 }
 
 TEST_F(JwtTest, CriticalHeaderExtensionsAreRejected) {
-  json::object header{{"alg", "RS256"}, {"kid", "rsa-1"}, {"crit", json::array{"b64"}}, {"b64", false}};
+  json::object header{
+      {"alg", "RS256"}, {"kid", "rsa-1"}, {"crit", json::array{"b64"}}, {"b64", false}};
   std::string input = signing_input(header, claims());
-  EXPECT_HAS(rejection(input + "." + base64url_encode(sign_input(Keys::get().rsa.get(), "RS256", input))),
-              "critical extensions ('crit')");
+  EXPECT_HAS(
+      rejection(input + "." + base64url_encode(sign_input(Keys::get().rsa.get(), "RS256", input))),
+      "critical extensions ('crit')");
 }
 
 TEST_F(JwtTest, OversizedTokensAreRejectedBeforeDecoding) {

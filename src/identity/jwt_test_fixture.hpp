@@ -51,8 +51,12 @@ class JwtTest : public ::testing::Test {
 
   // A payload that verifies at kNow against "https://idp".
   static boost::json::object claims() {
-    return {{"iss", "https://idp"}, {"sub", "alice"}, {"aud", "cutover"},
-            {"exp", kNow + 300},    {"iat", kNow - 10}, {"tenant", "acme"},
+    return {{"iss", "https://idp"},
+            {"sub", "alice"},
+            {"aud", "cutover"},
+            {"exp", kNow + 300},
+            {"iat", kNow - 10},
+            {"tenant", "acme"},
             {"roles", boost::json::array{"user", "admin"}}};
   }
 

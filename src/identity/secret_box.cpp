@@ -49,7 +49,8 @@ const unsigned char* bytes_of(std::string_view s) {
 // GCM's associated data: the header ("v1:<key id>:"), then the caller's.
 bool add_aad(EVP_CIPHER_CTX* ctx, std::string_view header, std::string_view ad) {
   int len = 0;
-  return EVP_CipherUpdate(ctx, nullptr, &len, bytes_of(header), static_cast<int>(header.size())) == 1 &&
+  return EVP_CipherUpdate(ctx, nullptr, &len, bytes_of(header), static_cast<int>(header.size())) ==
+             1 &&
          EVP_CipherUpdate(ctx, nullptr, &len, bytes_of(ad), static_cast<int>(ad.size())) == 1;
 }
 
@@ -158,39 +159,45 @@ std::string SecretBox::seal(std::string_view plaintext, std::string_view associa
       ctx && aes_256_gcm() && RAND_bytes(nonce, kNonceBytes) == 1 &&
       EVP_EncryptInit_ex2(ctx.get(), aes_256_gcm(), key_.bytes().data(), nonce, nullptr) == 1 &&
       add_aad(ctx.get(), header, associated_data) &&
-      EVP_EncryptUpdate(ctx.get(), out, &len, bytes_of(plaintext), static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), out, &len, bytes_of(plaintext),
+                        static_cast<int>(plaintext.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), out + len, &tail) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, out + plaintext.size()) == 1;
   if (!ok) {
     ERR_clear_error();
-    throw std::runtime_error("sealing a secret failed inside OpenSSL (random generator or AES-GCM)");
+    throw std::runtime_error(
+        "sealing a secret failed inside OpenSSL (random generator or AES-GCM)");
   }
   return header + base64url_encode(raw);
 }
 
-Result<std::string> SecretBox::open(std::string_view sealed, std::string_view associated_data) const {
-  const std::string expected_form = "; sealed values look like 'v1:<16 hex key id>:<base64url data>'";
+Result<std::string> SecretBox::open(std::string_view sealed,
+                                    std::string_view associated_data) const {
+  const std::string expected_form =
+      "; sealed values look like 'v1:<16 hex key id>:<base64url data>'";
   const auto colon = sealed.find(':');
   if (colon == std::string_view::npos || colon < 2 || sealed[0] != 'v')
     return internal("not a sealed value" + expected_form);
   if (sealed.substr(0, colon) != kVersion)
-    return internal("sealed value uses format '" + std::string(sealed.substr(0, std::min<std::size_t>(colon, 8))) +
+    return internal("sealed value uses format '" +
+                    std::string(sealed.substr(0, std::min<std::size_t>(colon, 8))) +
                     "', which this version of cutover cannot open (it reads v1)");
   const std::string_view key_id = sealed.substr(colon + 1, kKeyIdChars);
   if (key_id.size() != kKeyIdChars || !all_hex(key_id) ||
       sealed.size() <= colon + 1 + kKeyIdChars || sealed[colon + 1 + kKeyIdChars] != ':')
     return internal("not a sealed value: the key id is not 16 hex characters" + expected_form);
   if (key_id != key_.id())
-    return internal("sealed under master key '" + std::string(key_id) + "' but the loaded master key is '" +
-                    key_.id() + "'; load the master key that sealed it, or seal the secret again");
+    return internal("sealed under master key '" + std::string(key_id) +
+                    "' but the loaded master key is '" + key_.id() +
+                    "'; load the master key that sealed it, or seal the secret again");
   const std::string_view header = sealed.substr(0, colon + 2 + kKeyIdChars);
   std::string raw;
   char bad = 0;
   auto problem = base64url_decode(sealed.substr(header.size()), raw, &bad);
   if (problem != Base64Problem::kNone) return internal("sealed data " + describe(problem, bad));
   if (raw.size() < kNonceBytes + kTagBytes)
-    return internal("sealed data is truncated: " + std::to_string(raw.size()) + " bytes, at least " +
-                    std::to_string(kNonceBytes + kTagBytes) + " expected");
+    return internal("sealed data is truncated: " + std::to_string(raw.size()) +
+                    " bytes, at least " + std::to_string(kNonceBytes + kTagBytes) + " expected");
   const auto* nonce = reinterpret_cast<const unsigned char*>(raw.data());
   const std::size_t size = raw.size() - kNonceBytes - kTagBytes;
   unsigned char tag[kTagBytes];

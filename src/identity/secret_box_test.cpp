@@ -23,7 +23,6 @@
 namespace cutover::identity {
 namespace {
 
-
 const std::string kKeyHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 std::string raw_key(char fill = 0) {
@@ -38,7 +37,8 @@ SecretBox box(char fill = 0) {
   return SecretBox(std::move(*key));
 }
 
-std::string open_error(const SecretBox& b, std::string_view sealed, std::string_view ad = "openai") {
+std::string open_error(const SecretBox& b, std::string_view sealed,
+                       std::string_view ad = "openai") {
   auto r = b.open(sealed, ad);
   if (r.ok()) {
     ADD_FAILURE() << "opened: " << sealed;
@@ -79,16 +79,16 @@ TEST(SecretBox, EveryTamperedByteIsDetected) {
     std::string bad = raw;
     bad[i] ^= 0x04;
     EXPECT_HAS(open_error(b, prefix + base64url_encode(bad)),
-                "sealed value for 'openai' failed authentication: it was modified")
+               "sealed value for 'openai' failed authentication: it was modified")
         << "byte " << i;
   }
   EXPECT_HAS(open_error(b, prefix + base64url_encode(raw.substr(0, 27))),
-              "sealed data is truncated: 27 bytes, at least 28 expected");
+             "sealed data is truncated: 27 bytes, at least 28 expected");
   EXPECT_HAS(open_error(b, prefix + base64url_encode(raw.substr(0, raw.size() - 1))),
-              "failed authentication");
+             "failed authentication");
   EXPECT_HAS(open_error(b, sealed + "="), "sealed data contains '=' padding");
   EXPECT_HAS(open_error(b, sealed.substr(0, 25) + "*" + sealed.substr(26)),
-              "sealed data contains '*'");
+             "sealed data contains '*'");
 }
 
 TEST(SecretBox, MalformedTextGetsItsOwnErrors) {
@@ -96,8 +96,9 @@ TEST(SecretBox, MalformedTextGetsItsOwnErrors) {
   const std::string sealed = b.seal("k", "openai");
   EXPECT_STARTS(open_error(b, "sk-live-123"), "not a sealed value; sealed values look like");
   EXPECT_STARTS(open_error(b, ""), "not a sealed value");
-  EXPECT_EQ(open_error(b, "v2" + sealed.substr(2)),
-            "sealed value uses format 'v2', which this version of cutover cannot open (it reads v1)");
+  EXPECT_EQ(
+      open_error(b, "v2" + sealed.substr(2)),
+      "sealed value uses format 'v2', which this version of cutover cannot open (it reads v1)");
   EXPECT_HAS(open_error(b, "v1:xyz:abc"), "the key id is not 16 hex characters");
   EXPECT_HAS(open_error(b, sealed.substr(0, 19)), "the key id is not 16 hex characters");
 }
@@ -118,7 +119,7 @@ TEST(SecretBox, AssociatedDataBindsTheValueToItsName) {
   const std::string sealed = b.seal("sk-live-123", "providers/openai/api_key");
   EXPECT_TRUE(b.open(sealed, "providers/openai/api_key").ok());
   EXPECT_HAS(open_error(b, sealed, "providers/anthropic/api_key"),
-              "sealed value for 'providers/anthropic/api_key' failed authentication");
+             "sealed value for 'providers/anthropic/api_key' failed authentication");
   EXPECT_HAS(open_error(b, sealed, "sealed for a different name"), "different name");
   EXPECT_HAS(open_error(b, sealed, ""), "failed authentication");
 }
@@ -127,11 +128,14 @@ TEST(SecretMasterKey, LoadsFromTextInEveryAcceptedEncoding) {
   auto hex = MasterKey::from_text(kKeyHex);
   ASSERT_TRUE(hex.ok()) << hex.error().message();
   EXPECT_EQ(hex->bytes(), MasterKey::from_bytes(raw_key())->bytes());
-  auto upper = MasterKey::from_text(" \n" + std::string("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F") + "\n");
+  auto upper = MasterKey::from_text(
+      " \n" + std::string("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F") +
+      "\n");
   ASSERT_TRUE(upper.ok());
   EXPECT_EQ(upper->id(), hex->id());
   std::string b64url = base64url_encode(raw_key());
-  for (std::string text : {b64url, b64url + "=", std::string("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")}) {
+  for (std::string text :
+       {b64url, b64url + "=", std::string("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")}) {
     auto k = MasterKey::from_text(text);
     ASSERT_TRUE(k.ok()) << text << ": " << k.error().message();
     EXPECT_EQ(k->id(), hex->id());
@@ -186,7 +190,8 @@ class SecretMasterKeyFile : public ::testing::Test {
 };
 
 TEST_F(SecretMasterKeyFile, AcceptsRawHexAndBase64Files) {
-  for (const std::string& content : {raw_key(), kKeyHex + "\n", base64url_encode(raw_key()) + "\n"}) {
+  for (const std::string& content :
+       {raw_key(), kKeyHex + "\n", base64url_encode(raw_key()) + "\n"}) {
     auto k = MasterKey::from_file(write("key", content, 0600));
     ASSERT_TRUE(k.ok()) << k.error().message();
     EXPECT_EQ(k->id(), box().key_id());

@@ -83,12 +83,14 @@ inline std::string public_pem(EVP_PKEY* key) {
 inline std::string sign_input(EVP_PKEY* key, std::string_view alg, std::string_view input) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   check(ctx && EVP_DigestSignInit(ctx, nullptr, alg == "EdDSA" ? nullptr : EVP_sha256(), nullptr,
-                                  key) == 1, "sign init");
+                                  key) == 1,
+        "sign init");
   std::size_t len = 0;
   auto in = reinterpret_cast<const unsigned char*>(input.data());
   check(EVP_DigestSign(ctx, nullptr, &len, in, input.size()) == 1, "sign size");
   std::string sig(len, '\0');
-  check(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, in, input.size()) == 1,
+  check(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, in, input.size()) ==
+            1,
         "sign");
   EVP_MD_CTX_free(ctx);
   sig.resize(len);
@@ -114,7 +116,8 @@ inline std::string hmac_sha256(std::string_view secret, std::string_view input) 
 }
 
 // header.payload with both parts base64url-encoded: the JWS signing input.
-inline std::string signing_input(const boost::json::object& header, const boost::json::object& payload) {
+inline std::string signing_input(const boost::json::object& header,
+                                 const boost::json::object& payload) {
   return base64url_encode(boost::json::serialize(header)) + "." +
          base64url_encode(boost::json::serialize(payload));
 }

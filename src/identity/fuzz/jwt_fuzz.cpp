@@ -1,10 +1,11 @@
 // libFuzzer target: verify_jwt on arbitrary bytes must return claims or an Error, never
-// crash, hang, leak or trip a sanitizer. Not part of the CMake build yet; by hand:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I src \
-//     src/identity/fuzz/jwt_fuzz.cpp src/identity/{base64,jwks,jws,jwt}.cpp src/core/error.cpp \
+// crash, hang, leak or trip a sanitizer. Not part of the CMake build yet. By hand, from the
+// repository root (new inputs go to the first corpus directory, the seeds stay untouched):
+//   S=src/identity; clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I src
+//     $S/fuzz/jwt_fuzz.cpp $S/base64.cpp $S/jwks.cpp $S/jws.cpp $S/jwt.cpp src/core/error.cpp
 //     -lboost_json -lcrypto -o jwt_fuzz
-//   mkdir -p /tmp/jwt_corpus  # new inputs go to the first directory, seeds stay untouched
-//   ./jwt_fuzz -max_len=17000 -dict=src/identity/fuzz/jwt.dict /tmp/jwt_corpus src/identity/fuzz/corpus
+//   mkdir -p /tmp/jwt_corpus
+//   ./jwt_fuzz -max_len=17000 -dict=$S/fuzz/jwt.dict /tmp/jwt_corpus $S/fuzz/corpus
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
