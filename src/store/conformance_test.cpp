@@ -115,7 +115,8 @@ TEST_P(StoreConformance, MultiDomainApplyIsAllOrNothing) {
 TEST_P(StoreConformance, HistoryIsOldestFirst) {
   auto s = open_migrated();
   ASSERT_TRUE(s);
-  for (const char* doc : {"a", "b", "c", "d"}) ASSERT_TRUE(s->state().apply({{"routes", doc}}, "t", doc).ok());
+  for (const char* doc : {"a", "b", "c", "d"})
+    ASSERT_TRUE(s->state().apply({{"routes", doc}}, "t", doc).ok());
   auto h = s->state().history("routes");
   ASSERT_TRUE(h.ok());
   ASSERT_EQ(versions_of(*h), (std::vector<std::int64_t>{1, 2, 3, 4}));
@@ -131,7 +132,8 @@ TEST_P(StoreConformance, RollbackMovesThePointer) {
   auto s = open_migrated();
   ASSERT_TRUE(s);
   StateStore& st = s->state();
-  for (const char* doc : {"one", "two", "three"}) ASSERT_TRUE(st.apply({{"access", doc}}, "t", "").ok());
+  for (const char* doc : {"one", "two", "three"})
+    ASSERT_TRUE(st.apply({{"access", doc}}, "t", "").ok());
   ASSERT_TRUE(st.apply({{"limits", "l"}}, "t", "").ok());
   std::int64_t counter = st.change_counter().value();
 

@@ -51,9 +51,13 @@ ALTER TABLE state_versions ADD COLUMN labels TEXT NOT NULL DEFAULT '';
 )sql";
 
 constexpr Migration kMigrations[] = {
-    {1, "state registry (versions, active pointers, change counter) and rate-limit counters",
-     kSchema1, {}, 1},
-    {2, "state_versions.labels: free-form labels of a version (expand-only)", kSchema2, {}, 1},
+    {.version = 1,
+     .description =
+         "state registry (versions, active pointers, change counter), rate-limit counters",
+     .sql = kSchema1},
+    {.version = 2,
+     .description = "state_versions.labels: free-form labels of a version (expand-only)",
+     .sql = kSchema2},
 };
 
 constexpr std::string_view kBootstrap = R"sql(
@@ -81,12 +85,14 @@ std::string utc_now_iso8601() {
 
 Result<bool> table_exists(sql::Connection& c, std::string_view table) {
   auto rows = c.dialect() == sql::Dialect::kSqlite
-                  ? c.query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                            "name = $1",
-                            {table})
-                  : c.query("SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = $1 "
-                            "AND schemaname = current_schema()",
-                            {table});
+                  ? c.query(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                        "name = $1",
+                        {table})
+                  : c.query(
+                        "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = $1 "
+                        "AND schemaname = current_schema()",
+                        {table});
   if (!rows.ok()) return rows.error();
   return rows->int64(0, 0) > 0;
 }
@@ -122,7 +128,7 @@ Status apply_one(sql::Connection& c, const Migration& m) {
 
   std::string_view text = c.dialect() == sql::Dialect::kPostgres && !m.postgres_sql.empty()
                               ? m.postgres_sql
-                              : m.sqlite_sql;
+                              : m.sql;
   if (Status s = c.exec_script(text); !s.ok())
     return Error(s.error().code(), "migration " + std::to_string(m.version) + " (" +
                                        std::string(m.description) +
@@ -132,9 +138,9 @@ Status apply_one(sql::Connection& c, const Migration& m) {
       "INSERT INTO schema_migrations (version, applied_at, description) VALUES ($1, $2, $3)",
       {std::int64_t{m.version}, now, m.description});
   if (!rec.ok()) return rec.error();
-  auto meta = c.query(
-      "UPDATE schema_meta SET value = $1 WHERE name = 'min_reader_version' AND value < $1",
-      {std::int64_t{m.min_reader_version}});
+  auto meta =
+      c.query("UPDATE schema_meta SET value = $1 WHERE name = 'min_reader_version' AND value < $1",
+              {std::int64_t{m.min_reader_version}});
   if (!meta.ok()) return meta.error();
   return tx.commit();
 }
@@ -153,8 +159,7 @@ Status check_reader_compatible(int db_version, int db_min_reader, int known,
                    std::to_string(db_version) + " and was contracted for readers of version " +
                    std::to_string(db_min_reader) +
                    " or newer; this cutover binary reads schema versions up to " +
-                   std::to_string(known) +
-                   ": run a release whose schema version is at least " +
+                   std::to_string(known) + ": run a release whose schema version is at least " +
                    std::to_string(db_min_reader) + " (docs/STORE.md, expand/contract)");
 }
 

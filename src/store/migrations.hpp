@@ -25,8 +25,8 @@ class Connection;
 struct Migration {
   int version;  // 1, 2, 3... in order, never renumbered
   std::string_view description;
-  std::string_view sqlite_sql;
-  std::string_view postgres_sql;  // empty: the same text as sqlite_sql
+  std::string_view sql;           // for both backends, unless postgres_sql is set
+  std::string_view postgres_sql;  // PostgreSQL's text where it differs
   // Oldest schema version whose reader code still works after this step: 1 for every
   // expand-only step; a contraction sets its own version.
   int min_reader_version = 1;

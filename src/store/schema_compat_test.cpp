@@ -34,9 +34,9 @@ constexpr std::string_view kV1TryAdd =
 void v1_write(sql::Connection& c, std::string_view domain, std::int64_t version,
               std::string_view doc) {
   std::string sha = to_hex(sha256(doc));
-  for (auto r : {c.query(kV1InsertVersion, {domain, version, doc, sha, std::int64_t{1}, "v1", ""}),
-                 c.query(kV1MovePointer, {domain, version, std::int64_t{1}, "v1"}),
-                 c.query(kV1BumpCounter)})
+  for (auto r :
+       {c.query(kV1InsertVersion, {domain, version, doc, sha, std::int64_t{1}, "v1", ""}),
+        c.query(kV1MovePointer, {domain, version, std::int64_t{1}, "v1"}), c.query(kV1BumpCounter)})
     ASSERT_TRUE(r.ok()) << r.error().message();
 }
 
@@ -79,7 +79,8 @@ TEST_P(StoreConformance, OldReleaseSqlWorksOnTheExpandedSchema) {
   ASSERT_EQ(now->size(), 1u);
   EXPECT_EQ(now->at(0).version, 2);
   EXPECT_EQ(now->at(0).document, "old-2");
-  auto labels = v1->query("SELECT labels FROM state_versions WHERE domain = 'access' AND version = 2");
+  auto labels =
+      v1->query("SELECT labels FROM state_versions WHERE domain = 'access' AND version = 2");
   ASSERT_TRUE(labels.ok()) << labels.error().message();
   EXPECT_EQ(labels->text(0, 0), "");
   EXPECT_EQ(s->counters().used("k", 1).value(), 2);

@@ -12,9 +12,8 @@ constexpr std::string_view kUsage =
     "postgres://user:password@host:port/database";
 
 Error bad_url(std::string_view url, std::string_view what) {
-  return Error(ErrorCode::kInvalidRequest,
-               "store URL '" + redact_url(url) + "' " + std::string(what) + ": " +
-                   std::string(kUsage));
+  return Error(ErrorCode::kInvalidRequest, "store URL '" + redact_url(url) + "' " +
+                                               std::string(what) + ": " + std::string(kUsage));
 }
 
 }  // namespace

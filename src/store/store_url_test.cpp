@@ -23,8 +23,7 @@ TEST(StoreUrl, DefaultIsCutoverDbInTheWorkingDirectory) {
 }
 
 TEST(StoreUrl, SqliteFormsOpenTheSameFile) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("cutover-url-" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("cutover-url-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "a.db").string();
   for (const std::string& url : {"sqlite://" + path, path}) {

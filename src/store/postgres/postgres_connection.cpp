@@ -131,7 +131,8 @@ class PostgresConnection final : public sql::Connection {
   // this connection (shutdown, pg_terminate_backend), and its EOF may not be readable yet.
   static void on_notice(void* self, const PGresult* r) {
     const char* severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
-    if (severity && (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC"))
+    if (severity &&
+        (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC"))
       static_cast<PostgresConnection*>(self)->goodbye_ = true;
   }
 
@@ -141,17 +142,17 @@ class PostgresConnection final : public sql::Connection {
     if (PQstatus(conn_) != CONNECTION_OK) {
       lost_ = true;
       in_transaction_ = false;
-      return Error(ErrorCode::kUnavailable, "lost the connection to postgres at " +
-                                                where(conn_) + ": " +
-                                                trimmed(PQerrorMessage(conn_)) + " (store " +
+      return Error(ErrorCode::kUnavailable, "lost the connection to postgres at " + where(conn_) +
+                                                ": " + trimmed(PQerrorMessage(conn_)) + " (store " +
                                                 display_url_ + "); it reconnects on next use");
     }
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string code = state ? state : "";
-    std::string msg = "postgres at " + where(conn_) + ": " +
-                      trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_)) +
-                      " [SQLSTATE " + code + "] (running: " +
-                      std::string(sql.substr(0, std::min(sql.find('\n'), std::size_t{60}))) + ")";
+    std::string msg =
+        "postgres at " + where(conn_) + ": " +
+        trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_)) + " [SQLSTATE " + code +
+        "] (running: " + std::string(sql.substr(0, std::min(sql.find('\n'), std::size_t{60}))) +
+        ")";
     // Class 23: integrity constraint; 40: serialization/deadlock (worth retrying);
     // 53/57: resources, operator intervention.
     if (code.starts_with("23")) return Error(ErrorCode::kInvalidRequest, std::move(msg));

@@ -16,16 +16,18 @@ class PostgresStore : public StoreConformance {
     auto c = raw();
     ASSERT_TRUE(c);
     const std::string app = "cutover_" + schema();
-    auto r = c->query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                      "WHERE application_name = $1 AND pid <> pg_backend_pid()",
-                      {app});
+    auto r = c->query(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        {app});
     ASSERT_TRUE(r.ok()) << r.error().message();
     ASSERT_GE(r->int64(0, 0), 1);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
-      auto left = c->query("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 "
-                           "AND pid <> pg_backend_pid()",
-                           {app});
+      auto left = c->query(
+          "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 "
+          "AND pid <> pg_backend_pid()",
+          {app});
       ASSERT_TRUE(left.ok());
       if (left->int64(0, 0) == 0) break;
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "backend did not exit";
@@ -61,7 +63,9 @@ TEST_P(PostgresStore, NotifiesCommittedChangesWithTheCounter) {
   ASSERT_TRUE(s);
   // Other tests on this server notify the same channel with small counters; start ours
   // where nobody else is.
-  const std::int64_t base = 1'000'000'000 + static_cast<std::int64_t>(Random::thread_local_instance().next() % 1'000'000) * 1000;
+  const std::int64_t base =
+      1'000'000'000 +
+      static_cast<std::int64_t>(Random::thread_local_instance().next() % 1'000'000) * 1000;
   ASSERT_TRUE(raw()->query("UPDATE state_changes SET counter = $1 WHERE id = 1", {base}).ok());
   auto listener = postgres::StateListener::open(url());
   ASSERT_TRUE(listener.ok()) << listener.error().message();

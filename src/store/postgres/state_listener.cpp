@@ -29,7 +29,8 @@ Result<std::unique_ptr<StateListener>> StateListener::open(const std::string& ur
     return Error(ErrorCode::kUnavailable,
                  "cannot reach postgres to listen for state changes (store " + c->display_url +
                      "): " + (c->pg ? PQerrorMessage(c->pg) : "out of memory"));
-  PQsetNoticeProcessor(c->pg, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c->pg, [](void*, const char*) {}, nullptr);
   // LISTEN takes a channel identifier, not a parameter; it is our own constant.
   PGresult* r = PQexec(c->pg, ("LISTEN " + std::string(kStateChannel)).c_str());
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;

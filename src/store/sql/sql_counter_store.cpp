@@ -39,9 +39,9 @@ Result<std::int64_t> read_used(Connection& c, std::string_view key, std::int64_t
 Result<CounterResult> SqlCounterStore::try_add(std::string_view key, std::int64_t window,
                                                std::int64_t amount, std::int64_t limit) {
   if (amount < 0)
-    return Error(ErrorCode::kInternal,
-                 "try_add of a negative amount (" + std::to_string(amount) + ") on counter '" +
-                     std::string(key) + "': use adjust() to return a reservation");
+    return Error(ErrorCode::kInternal, "try_add of a negative amount (" + std::to_string(amount) +
+                                           ") on counter '" + std::string(key) +
+                                           "': use adjust() to return a reservation");
   std::lock_guard lock(s_.mu);
   Connection& c = *s_.conn;
   if (amount > limit) {  // refused whatever the count; the INSERT branch would not check
@@ -63,14 +63,15 @@ Status SqlCounterStore::adjust(std::string_view key, std::int64_t window, std::i
   std::lock_guard lock(s_.mu);
   Connection& c = *s_.conn;
   auto r = write(c, [&] {
-    return delta >= 0
-               ? c.query("INSERT INTO counters (key, window_id, used) VALUES ($1, $2, $3) "
-                         "ON CONFLICT (key, window_id) DO UPDATE SET used = counters.used + "
-                         "excluded.used",
-                         {key, window, delta})
-               : c.query("UPDATE counters SET used = CASE WHEN used + $3 < 0 THEN 0 "
-                         "ELSE used + $3 END WHERE key = $1 AND window_id = $2",
-                         {key, window, delta});
+    return delta >= 0 ? c.query(
+                            "INSERT INTO counters (key, window_id, used) VALUES ($1, $2, $3) "
+                            "ON CONFLICT (key, window_id) DO UPDATE SET used = counters.used + "
+                            "excluded.used",
+                            {key, window, delta})
+                      : c.query(
+                            "UPDATE counters SET used = CASE WHEN used + $3 < 0 THEN 0 "
+                            "ELSE used + $3 END WHERE key = $1 AND window_id = $2",
+                            {key, window, delta});
   });
   if (!r.ok()) return r.error();
   return {};

@@ -47,8 +47,9 @@ Status lock_state(Connection& c) {
                        : "SELECT counter FROM state_changes WHERE id = 1");
   if (!r.ok()) return r.error();
   if (r->empty())
-    return Error(ErrorCode::kInternal, "the store at " + c.display_url() +
-                                           " lacks its state_changes row: run cutover store migrate");
+    return Error(ErrorCode::kInternal,
+                 "the store at " + c.display_url() +
+                     " lacks its state_changes row: run cutover store migrate");
   return {};
 }
 
@@ -64,8 +65,8 @@ Status record_change(Connection& c) {
 
 Result<std::vector<StateVersion>> select_versions(Connection& c, std::string_view where,
                                                   std::initializer_list<Param> params) {
-  std::string sql = "SELECT " + std::string(kVersionColumns) + " FROM state_versions WHERE " +
-                    std::string(where);
+  std::string sql =
+      "SELECT " + std::string(kVersionColumns) + " FROM state_versions WHERE " + std::string(where);
   auto r = c.query(sql, params);
   if (!r.ok()) return r.error();
   return to_versions(*r);
@@ -115,7 +116,8 @@ Result<std::vector<StateVersion>> SqlStateStore::apply(const std::vector<Documen
     if (Status s = check_domain(ch.domain); !s.ok()) return s.error();
     if (!seen.insert(ch.domain).second)
       return Error(ErrorCode::kInvalidRequest,
-                   "state domain '" + ch.domain + "' appears twice in one apply: give one document per domain");
+                   "state domain '" + ch.domain +
+                       "' appears twice in one apply: give one document per domain");
     std::string sha = to_hex(sha256(ch.document));
     auto active = c.query(
         "SELECT v.sha256 FROM state_active a JOIN state_versions v ON v.domain = a.domain "
@@ -123,11 +125,11 @@ Result<std::vector<StateVersion>> SqlStateStore::apply(const std::vector<Documen
         {ch.domain});
     if (!active.ok()) return active.error();
     if (!active->empty() && active->text(0, 0) == sha) continue;
-    auto next = c.query("SELECT COALESCE(MAX(version), 0) + 1 FROM state_versions WHERE domain = $1",
-                        {ch.domain});
+    auto next = c.query(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM state_versions WHERE domain = $1", {ch.domain});
     if (!next.ok()) return next.error();
-    StateVersion v{ch.domain, next->int64(0, 0), ch.document, sha, now,
-                   std::string(author), std::string(comment)};
+    StateVersion v{ch.domain, next->int64(0, 0),   ch.document,         sha,
+                   now,       std::string(author), std::string(comment)};
     auto ins = c.query(
         "INSERT INTO state_versions (domain, version, document, sha256, created_unix_ns, "
         "author, comment) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -167,9 +169,9 @@ Result<StateVersion> SqlStateStore::rollback(std::string_view domain,
   if (to) {
     target = *to;
   } else {
-    auto prev = c.query(
-        "SELECT MAX(version) FROM state_versions WHERE domain = $1 AND version < $2",
-        {domain, current});
+    auto prev =
+        c.query("SELECT MAX(version) FROM state_versions WHERE domain = $1 AND version < $2",
+                {domain, current});
     if (!prev.ok()) return prev.error();
     if (prev->is_null(0, 0))
       return Error(ErrorCode::kNotFound, "state domain '" + d + "' is at version " +
@@ -182,10 +184,10 @@ Result<StateVersion> SqlStateStore::rollback(std::string_view domain,
   if (found->empty()) {
     auto last = c.query("SELECT MAX(version) FROM state_versions WHERE domain = $1", {domain});
     if (!last.ok()) return last.error();
-    return Error(ErrorCode::kNotFound,
-                 "state domain '" + d + "' has no version " + std::to_string(target) +
-                     " (it has versions 1 to " + last->text(0, 0) +
-                     "): pick one from `cutover state history " + d + "`");
+    return Error(ErrorCode::kNotFound, "state domain '" + d + "' has no version " +
+                                           std::to_string(target) + " (it has versions 1 to " +
+                                           last->text(0, 0) +
+                                           "): pick one from `cutover state history " + d + "`");
   }
   if (target == current) return std::move(found->front());
   auto move = c.query(

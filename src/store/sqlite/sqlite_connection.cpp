@@ -150,15 +150,14 @@ class SqliteConnection final : public sql::Connection {
 
 Result<std::unique_ptr<sql::Connection>> open(const std::string& path, std::string display_url) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
     return Error(ErrorCode::kUnavailable,
-                 "cannot open the sqlite store at " + display_url + " (file " + path + "): " +
-                     msg + ": check that the folder exists and is writable by this user");
+                 "cannot open the sqlite store at " + display_url + " (file " + path + "): " + msg +
+                     ": check that the folder exists and is writable by this user");
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(kBusyTimeout.count()));
@@ -166,10 +165,10 @@ Result<std::unique_ptr<sql::Connection>> open(const std::string& path, std::stri
   auto mode = conn->query("PRAGMA journal_mode = WAL", {});
   if (!mode.ok()) return mode.error();
   if (mode->empty() || mode->text(0, 0) != "wal")
-    return Error(ErrorCode::kUnavailable,
-                 "the sqlite store at " + display_url + " cannot use WAL mode (journal_mode is '" +
-                     (mode->empty() ? std::string() : mode->text(0, 0)) +
-                     "'): put the file on a local filesystem");
+    return Error(ErrorCode::kUnavailable, "the sqlite store at " + display_url +
+                                              " cannot use WAL mode (journal_mode is '" +
+                                              (mode->empty() ? std::string() : mode->text(0, 0)) +
+                                              "'): put the file on a local filesystem");
   for (std::string_view pragma : {"PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"})
     if (Status s = conn->exec_script(pragma); !s.ok()) return s.error();
   return std::unique_ptr<sql::Connection>(std::move(conn));

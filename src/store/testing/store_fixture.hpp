@@ -49,8 +49,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
       auto r = admin.value()->query("CREATE SCHEMA " + schema_);
       ASSERT_TRUE(r.ok()) << r.error().message();
       char sep = base_url_.find('?') == std::string::npos ? '?' : '&';
-      url_ = base_url_ + sep + "options=-csearch_path%3D" + schema_ +
-             "&application_name=cutover_" + schema_;
+      url_ = base_url_ + sep + "options=-csearch_path%3D" + schema_ + "&application_name=cutover_" +
+             schema_;
     } else {
       std::string tmpl = (std::filesystem::temp_directory_path() / "cutover-store-XXXXXX").string();
       ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
