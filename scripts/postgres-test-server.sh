@@ -4,10 +4,12 @@
 #   scripts/postgres-test-server.sh start DIR   initdb in DIR/data, start on a free port,
 #                                               create database cutover_test, print its URL
 #   scripts/postgres-test-server.sh stop DIR    stop the server and delete DIR
+#   scripts/postgres-test-server.sh halt DIR    stop the server, keep its data (outage tests)
+#   scripts/postgres-test-server.sh resume DIR  start it again on the same port
 # As root the server runs as the postgres user (PostgreSQL refuses root) and DIR is handed
 # to it. fsync is off: the data is thrown away anyway.
 set -euo pipefail
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|halt|resume DIR" >&2; exit 2; }
 (($# == 2)) || usage
 cmd=$1 dir=$2
 marker=.cutover-postgres-test
@@ -21,6 +23,14 @@ as_pg() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pg_start() {  # PORT
+  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 start \
+    -o "-k $dir -p $1 -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    >/dev/null
+}
+is_ours() {
+  [[ -f $dir/$marker ]] || { echo "$0: $dir is not a test server folder; leaving it alone" >&2; exit 1; }
+}
 
 case $cmd in
   start)
@@ -35,9 +45,7 @@ case $cmd in
     for attempt in 1 2 3 4 5; do
       port=$((20000 + RANDOM % 40000))
       port_in_use "$port" && continue
-      if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 start \
-        -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        >/dev/null; then
+      if pg_start "$port"; then
         echo "$port" >"$dir/port"
         as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres cutover_test
         echo "postgres://postgres@127.0.0.1:$port/cutover_test"
@@ -48,12 +56,16 @@ case $cmd in
     cat "$dir/log" >&2 2>/dev/null || true
     exit 1
     ;;
-  stop)
-    [[ -f $dir/$marker ]] || { echo "$0: $dir is not a test server folder; leaving it alone" >&2; exit 1; }
+  stop | halt)
+    is_ours
     if [[ -f $dir/data/postmaster.pid ]]; then
       as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     fi
-    rm -rf "$dir"
+    if [[ $cmd == stop ]]; then rm -rf "$dir"; fi
+    ;;
+  resume)
+    is_ours
+    pg_start "$(cat "$dir/port")" || { cat "$dir/log" >&2; exit 1; }
     ;;
   *) usage ;;
 esac

@@ -20,6 +20,10 @@ TEST_P(StoreConformance, MigrateIsIdempotent) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->backend(), GetParam());
   ASSERT_EQ(s->schema_version().value(), 0);
+  auto unmigrated = s->state().active();
+  ASSERT_FALSE(unmigrated.ok());
+  EXPECT_NE(unmigrated.error().message().find("run cutover store migrate"), std::string::npos)
+      << unmigrated.error().message();
   ASSERT_TRUE(s->migrate().ok());
   ASSERT_TRUE(s->migrate().ok());
   EXPECT_EQ(s->schema_version().value(), Store::known_schema_version());

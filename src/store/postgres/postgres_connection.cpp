@@ -121,7 +121,7 @@ class PostgresConnection final : public sql::Connection {
       lost_ = true;
       return Error(ErrorCode::kUnavailable, "cannot reach postgres at " + where(conn_) + ": " +
                                                 trimmed(PQerrorMessage(conn_)) + " (store " +
-                                                display_url_ + "): is the server running?");
+                                                display_url_ + "); the next call tries again");
     }
     lost_ = false;
     return {};
@@ -158,6 +158,11 @@ class PostgresConnection final : public sql::Connection {
     if (code.starts_with("23")) return Error(ErrorCode::kInvalidRequest, std::move(msg));
     if (code.starts_with("40") || code.starts_with("53") || code.starts_with("57"))
       return Error(ErrorCode::kUnavailable, std::move(msg));
+    if (code == "42P01")  // undefined_table
+      return Error(ErrorCode::kUnavailable,
+                   msg +
+                       ": the store is not migrated (or the URL selects another schema): run "
+                       "cutover store migrate");
     return Error(ErrorCode::kInternal, std::move(msg));
   }
 

@@ -1,7 +1,10 @@
 // Rate-limit windows. The admission check and the increment are one statement
 // (INSERT ... ON CONFLICT DO UPDATE ... WHERE used + amount <= limit RETURNING used): the
 // row is locked while the condition is evaluated, so two writers can never both admit
-// past the limit, whatever process or host they run in.
+// past the limit, whatever process or host they run in. Each write is one autocommit
+// statement, atomic without BEGIN/COMMIT round trips: PostgreSQL locks the row; SQLite
+// takes the database's write lock when a writing statement starts (waiting busy_timeout
+// for it), so it never has to upgrade a stale read snapshot.
 #include "store/sql/sql_store.hpp"
 
 namespace cutover::store::sql {
@@ -12,21 +15,6 @@ constexpr std::string_view kTryAdd =
     "ON CONFLICT (key, window_id) DO UPDATE SET used = counters.used + excluded.used "
     "WHERE counters.used + excluded.used <= $4 RETURNING used";
 constexpr std::string_view kUsed = "SELECT used FROM counters WHERE key = $1 AND window_id = $2";
-
-// A single statement is atomic on both backends. SQLite still needs BEGIN IMMEDIATE around
-// it: an autocommit statement starts as a reader and, in WAL mode, fails at once with
-// SQLITE_BUSY when it must upgrade to a writer after another process wrote; taking the
-// write lock first makes it wait (busy_timeout) instead.
-template <class F>
-auto write(Connection& c, F&& f) -> decltype(f()) {
-  if (c.dialect() != Dialect::kSqlite) return f();
-  WriteTransaction tx(c);
-  if (Status s = tx.begin(); !s.ok()) return s.error();
-  auto r = f();
-  if (!r.ok()) return r;
-  if (Status s = tx.commit(); !s.ok()) return s.error();
-  return r;
-}
 
 Result<std::int64_t> read_used(Connection& c, std::string_view key, std::int64_t window) {
   auto r = c.query(kUsed, {key, window});
@@ -49,21 +37,18 @@ Result<CounterResult> SqlCounterStore::try_add(std::string_view key, std::int64_
     if (!used.ok()) return used.error();
     return CounterResult{false, *used};
   }
-  return write(c, [&]() -> Result<CounterResult> {
-    auto r = c.query(kTryAdd, {key, window, amount, limit});
-    if (!r.ok()) return r.error();
-    if (!r->empty()) return CounterResult{true, r->int64(0, 0)};
-    auto used = read_used(c, key, window);
-    if (!used.ok()) return used.error();
-    return CounterResult{false, *used};
-  });
+  auto r = c.query(kTryAdd, {key, window, amount, limit});
+  if (!r.ok()) return r.error();
+  if (!r->empty()) return CounterResult{true, r->int64(0, 0)};
+  auto used = read_used(c, key, window);  // refused: report the count as it is now
+  if (!used.ok()) return used.error();
+  return CounterResult{false, *used};
 }
 
 Status SqlCounterStore::adjust(std::string_view key, std::int64_t window, std::int64_t delta) {
   std::lock_guard lock(s_.mu);
   Connection& c = *s_.conn;
-  auto r = write(c, [&] {
-    return delta >= 0 ? c.query(
+  auto r = delta >= 0 ? c.query(
                             "INSERT INTO counters (key, window_id, used) VALUES ($1, $2, $3) "
                             "ON CONFLICT (key, window_id) DO UPDATE SET used = counters.used + "
                             "excluded.used",
@@ -72,7 +57,6 @@ Status SqlCounterStore::adjust(std::string_view key, std::int64_t window, std::i
                             "UPDATE counters SET used = CASE WHEN used + $3 < 0 THEN 0 "
                             "ELSE used + $3 END WHERE key = $1 AND window_id = $2",
                             {key, window, delta});
-  });
   if (!r.ok()) return r.error();
   return {};
 }
@@ -84,7 +68,7 @@ Result<std::int64_t> SqlCounterStore::used(std::string_view key, std::int64_t wi
 Status SqlCounterStore::expire(std::int64_t before) {
   std::lock_guard lock(s_.mu);
   Connection& c = *s_.conn;
-  auto r = write(c, [&] { return c.query("DELETE FROM counters WHERE window_id < $1", {before}); });
+  auto r = c.query("DELETE FROM counters WHERE window_id < $1", {before});
   if (!r.ok()) return r.error();
   return {};
 }

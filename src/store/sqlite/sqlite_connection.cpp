@@ -137,6 +137,9 @@ class SqliteConnection final : public sql::Connection {
       case SQLITE_CONSTRAINT:
         return Error(ErrorCode::kInvalidRequest, "constraint violated: " + what + where);
       default:
+        if (what.starts_with("no such table"))
+          return Error(ErrorCode::kUnavailable,
+                       what + where + ": the store is not migrated: run cutover store migrate");
         return Error(ErrorCode::kInternal, what + where);
     }
   }
