@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "core/log.hpp"
 #include "gateway/config.hpp"
+#include "gateway/counters.hpp"
 #include "gateway/service.hpp"
 #include "gateway/snapshot.hpp"
 
@@ -72,7 +73,9 @@ int run_gateway(const GatewayArgs& a) {
     }
   }
 
-  gateway::Service service(config, has_state);
+  std::unique_ptr<gateway::Counters> counters;
+  if (!store_url.empty()) counters = std::make_unique<gateway::Counters>(store_url);
+  gateway::Service service(config, has_state, counters.get());
   if (source) {
     service.set_state_reporter([s = source.get()] {
       boost::json::object o;

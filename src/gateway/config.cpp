@@ -294,6 +294,11 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
   overlay(root, "identity", state.identity, {"api_keys"});
   auto c = std::make_shared<Config>();
   Reader r;
+  if (!state.limits.empty()) {
+    auto l = policy::parse_limits(state.limits, state.limits_version);
+    if (l) c->limits_policy = std::move(l.value());
+    else r.errors.push_back(l.error().message());
+  }
   r.only_keys(root, "", {"listen", "color", "workers", "tls", "limits", "drain_timeout_ms", "log",
                          "store", "api_keys", "providers", "routes"});
   r.get(root, "", "store", c->store_url);

@@ -16,6 +16,7 @@
 #include "core/hash.hpp"
 #include "http/server.hpp"
 #include "http/url.hpp"
+#include "policy/limits.hpp"
 
 namespace cutover::gateway {
 
@@ -76,6 +77,7 @@ struct Config {
   std::string log_level = "info";
   bool access_log = true;
   std::string store_url;  // empty: routes and keys come from this file only
+  policy::Limits limits_policy;  // the "limits" policy domain in force (from the store)
 
   std::vector<ApiKey> api_keys;
   std::vector<std::unique_ptr<Provider>> providers;
@@ -109,6 +111,8 @@ class ConfigError : public std::runtime_error {
 struct StateDocuments {
   std::string routes;
   std::string identity;
+  std::string limits;  // policy::Limits document (policy/limits.hpp)
+  std::int64_t limits_version = 0;
 };
 
 // Throws ConfigError listing every problem, one per line, each with its path. The caller

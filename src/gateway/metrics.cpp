@@ -122,6 +122,13 @@ std::string Metrics::render(std::size_t open_connections) const {
   time_to_first_token.render(out, "cutover_time_to_first_token_seconds", color);
   out += "# HELP cutover_overhead_seconds The gateway's own time: total minus provider wait.\n";
   overhead.render(out, "cutover_overhead_seconds", color);
+  out += "# HELP cutover_rate_limited_total Requests refused by a shared rate limit.\n"
+         "# TYPE cutover_rate_limited_total counter\n";
+  out += "cutover_rate_limited_total{" + color + "} " + std::to_string(rate_limited.load(kRelaxed)) + "\n";
+  out += "# HELP cutover_rate_limit_store_errors_total Requests admitted because the counter store failed.\n"
+         "# TYPE cutover_rate_limit_store_errors_total counter\n";
+  out += "cutover_rate_limit_store_errors_total{" + color + "} " +
+         std::to_string(rate_limit_store_errors.load(kRelaxed)) + "\n";
   out += "# HELP cutover_store_degraded 1 while the store is unreachable and the last snapshot serves.\n"
          "# TYPE cutover_store_degraded gauge\n";
   out += "cutover_store_degraded{" + color + "} " + std::to_string(store_degraded.load(kRelaxed)) + "\n";

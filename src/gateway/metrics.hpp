@@ -40,6 +40,8 @@ class Metrics final {
 
   // Store health as the gateway sees it (1: serving from a stale snapshot).
   std::atomic<int> store_degraded{0};
+  std::atomic<std::uint64_t> rate_limited{0};             // refused by a shared rate counter
+  std::atomic<std::uint64_t> rate_limit_store_errors{0};  // admitted because the store failed
 
   void count_request(std::size_t route, int status);
   void count_tokens(std::size_t route, std::int64_t in, std::int64_t out);

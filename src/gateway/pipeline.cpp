@@ -4,6 +4,7 @@
 
 #include "gateway/stages/authenticate.hpp"
 #include "gateway/stages/decode.hpp"
+#include "gateway/stages/rate_limit.hpp"
 #include "gateway/stages/route.hpp"
 #include "gateway/stages/upstream.hpp"
 
@@ -15,9 +16,12 @@ std::vector<std::unique_ptr<Stage>> default_stages(PipelineDeps deps) {
   s.push_back(std::make_unique<Authenticate>());
   // 2. Parse and check the body once; later stages read typed fields, never raw JSON text.
   s.push_back(std::make_unique<Decode>());
-  // 3. Alias -> route, and whether this identity may use it, before any provider is paid.
+  // 3. Caps and shared rate counters: refuse before routing or paying a provider; needs
+  //    the identity (whose counter) and the decoded body (how many tokens to reserve).
+  s.push_back(std::make_unique<RateLimit>(deps.counters, deps.metrics));
+  // 4. Alias -> route, and whether this identity may use it, before any provider is paid.
   s.push_back(std::make_unique<RouteStage>());
-  // 4. Call the provider chain with retries and fallbacks; streams pass through here.
+  // 5. Call the provider chain with retries and fallbacks; streams pass through here.
   s.push_back(std::make_unique<Upstream>(deps.metrics));
   return s;
 }
@@ -36,16 +40,27 @@ GatewayHeaders::GatewayHeaders(const RequestContext& ctx) {
 }
 
 http::net::awaitable<void> Pipeline::run(RequestContext& ctx) {
+  std::size_t ran = 0;
+  std::optional<Error> stopped;
   for (auto& stage : stages_) {
+    ++ran;
     Status st = co_await stage->run(ctx);
     if (!st) {
-      // A stream that already started cannot turn into an error response; the upstream
-      // stage has ended it with an error event.
-      if (!ctx.exchange.responded()) co_await respond_error(ctx, st.error());
-      co_return;
+      stopped.emplace(std::move(st.error()));
+      break;
     }
   }
-  if (!ctx.response_status) co_return;
+  if (stopped) {
+    // A stream that already started cannot turn into an error response; the upstream
+    // stage has ended it with an error event.
+    if (!ctx.exchange.responded()) co_await respond_error(ctx, *stopped);
+  } else if (ctx.response_status) {
+    co_await send_response(ctx);
+  }
+  while (ran > 0) stages_[--ran]->finish(ctx);
+}
+
+http::net::awaitable<void> Pipeline::send_response(RequestContext& ctx) {
   GatewayHeaders h(ctx);
   h.add("Content-Type", "application/json");
   auto overhead = Clock::now() - ctx.start - ctx.upstream_wait;

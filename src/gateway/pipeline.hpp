@@ -13,8 +13,11 @@
 
 namespace cutover::gateway {
 
+class Counters;
+
 struct PipelineDeps {
   Metrics& metrics;
+  Counters* counters = nullptr;  // shared rate-limit counters; null without a store
 };
 
 std::vector<std::unique_ptr<Stage>> default_stages(PipelineDeps deps);
@@ -28,6 +31,7 @@ class Pipeline final {
   http::net::awaitable<void> run(RequestContext& ctx);
 
  private:
+  http::net::awaitable<void> send_response(RequestContext& ctx);
   std::vector<std::unique_ptr<Stage>> stages_;
 };
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "gateway/config.hpp"
@@ -45,6 +46,16 @@ struct RequestContext {
   std::string model;  // the alias the caller asked for
   bool stream = false;
   bool client_wants_usage = false;  // stream_options.include_usage
+  std::int64_t max_tokens = 0;      // max_tokens or max_completion_tokens; 0 when absent
+
+  // rate_limit: what was taken from shared counters, to reconcile after the response.
+  struct Reservation {
+    std::string key;
+    std::int64_t window;
+    std::int64_t amount;
+    bool tokens;  // a token reservation (reconciled with usage), else a request count
+  };
+  std::vector<Reservation> reservations;
 
   // route
   const Route* route = nullptr;

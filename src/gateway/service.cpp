@@ -21,8 +21,8 @@ http::Response text(bhttp::status s, unsigned version, std::string_view content_
 
 }  // namespace
 
-Service::Service(std::shared_ptr<Config> config, bool has_state)
-    : metrics_(config->color), pipeline_(default_stages(PipelineDeps{metrics_})) {
+Service::Service(std::shared_ptr<Config> config, bool has_state, Counters* counters)
+    : metrics_(config->color), pipeline_(default_stages(PipelineDeps{metrics_, counters})) {
   adopt(std::move(config));
   has_state_.store(has_state);
 }

@@ -18,7 +18,8 @@ class Service final : public http::Handler {
  public:
   // has_state=false: the config carries node settings only (the store was unreachable at
   // start); API requests get 503 until adopt() brings a snapshot.
-  Service(std::shared_ptr<Config> config, bool has_state = true);
+  // counters: shared rate-limit counters (null without a store); must outlive the service.
+  Service(std::shared_ptr<Config> config, bool has_state = true, Counters* counters = nullptr);
 
   // Serve new requests from this snapshot; requests in flight finish on theirs.
   void adopt(std::shared_ptr<Config> config);

@@ -15,6 +15,9 @@ class Stage {
   virtual ~Stage() = default;
   virtual std::string_view name() const = 0;
   virtual http::net::awaitable<Status> run(RequestContext& ctx) = 0;
+  // After the response, for every stage whose run() was called, last stage first
+  // (reconciling what run() reserved). Must not block.
+  virtual void finish(RequestContext& ctx) {}
 };
 
 }  // namespace cutover::gateway

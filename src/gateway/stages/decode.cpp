@@ -23,6 +23,13 @@ Status Decode::check(RequestContext& ctx) {
     return Error(ErrorCode::kInvalidRequest, "'model' must be a non-empty string.").with_param("model");
   ctx.model = model->as_string();
 
+  for (const char* k : {"max_tokens", "max_completion_tokens"}) {
+    auto* m = ctx.body.if_contains(k);
+    if (!m || m->is_null()) continue;
+    if (!m->is_int64() || m->as_int64() < 1)
+      return Error(ErrorCode::kInvalidRequest, std::string("'") + k + "' must be a positive integer.").with_param(k);
+    ctx.max_tokens = m->as_int64();
+  }
   if (ctx.endpoint == Endpoint::kChatCompletions) {
     auto* messages = ctx.body.if_contains("messages");
     if (!messages)
