@@ -129,6 +129,33 @@ void parse_api_keys(Reader& r, const YAML::Node& n, Config& c) {
   }
 }
 
+void parse_jwt_issuers(Reader& r, const YAML::Node& n, Config& c) {
+  if (!n.IsSequence()) return r.fail("jwt_issuers", "expected a list");
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    std::string path = "jwt_issuers[" + std::to_string(i) + "]";
+    const auto& y = n[i];
+    if (!r.is_map(y, path)) continue;
+    r.only_keys(y, path, {"issuer", "audiences", "jwks", "leeway_s", "tenant_claim"});
+    std::string issuer, jwks, tenant_claim = "tenant";
+    long long leeway = 60;
+    std::vector<std::string> audiences;
+    r.get(y, path, "issuer", issuer);
+    r.get(y, path, "jwks", jwks);
+    r.get(y, path, "leeway_s", leeway);
+    r.get(y, path, "tenant_claim", tenant_claim);
+    if (auto a = y["audiences"]; a && a.IsSequence())
+      for (const auto& e : a) audiences.push_back(e.as<std::string>());
+    if (issuer.empty()) r.fail(path + ".issuer", "required");
+    if (audiences.empty()) r.fail(path + ".audiences", "a non-empty list is required");
+    if (jwks.empty()) r.fail(path + ".jwks", "required: the issuer's JWKS as a JSON string");
+    if (leeway < 0 || leeway > 600) r.fail(path + ".leeway_s", "must be between 0 and 600");
+    if (issuer.empty() || audiences.empty() || jwks.empty()) continue;
+    auto made = identity::make_jwt_issuer(issuer, audiences, jwks, leeway, tenant_claim);
+    if (!made) r.fail(path + ".jwks", made.error().message());
+    else c.jwt_issuers.push_back(std::move(made.value()));
+  }
+}
+
 void parse_providers(Reader& r, const YAML::Node& n, Config& c) {
   if (!n.IsSequence()) return r.fail("providers", "expected a list");
   std::unordered_map<std::string, std::shared_ptr<http::ssl::context>> tls_by_ca;
@@ -291,7 +318,7 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw ConfigError("config: expected a mapping at the top level");
   overlay(root, "routes", state.routes, {"providers", "routes"});
-  overlay(root, "identity", state.identity, {"api_keys"});
+  overlay(root, "identity", state.identity, {"api_keys", "jwt_issuers"});
   auto c = std::make_shared<Config>();
   Reader r;
   if (!state.limits.empty()) {
@@ -300,7 +327,7 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
     else r.errors.push_back(l.error().message());
   }
   r.only_keys(root, "", {"listen", "color", "workers", "tls", "limits", "drain_timeout_ms", "log",
-                         "store", "api_keys", "providers", "routes"});
+                         "store", "api_keys", "jwt_issuers", "providers", "routes"});
   r.get(root, "", "store", c->store_url);
   std::string listen;
   r.get(root, "", "listen", listen);
@@ -346,12 +373,13 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
     }
   }
   if (auto k = root["api_keys"]) parse_api_keys(r, k, *c);
+  if (auto j = root["jwt_issuers"]) parse_jwt_issuers(r, j, *c);
   if (auto p = root["providers"]) parse_providers(r, p, *c);
   if (auto rt = root["routes"]) parse_routes(r, rt, *c);
   if (require_state && c->routes.empty())
     r.fail("routes", "at least one route is required (in the config or the store)");
-  if (require_state && c->api_keys.empty())
-    r.fail("api_keys", "at least one API key is required (in the config or the store)");
+  if (require_state && c->api_keys.empty() && c->jwt_issuers.empty())
+    r.fail("api_keys", "at least one API key or JWT issuer is required (in the config or the store)");
   for (std::size_t i = 0; i < c->api_keys.size(); ++i)
     if (!c->key_index.emplace(c->api_keys[i].digest, i).second)
       r.fail("api_keys[" + std::to_string(i) + "]", "the same key is listed twice");

@@ -16,6 +16,7 @@
 #include "core/hash.hpp"
 #include "http/server.hpp"
 #include "http/url.hpp"
+#include "identity/jwt.hpp"
 #include "policy/limits.hpp"
 
 namespace cutover::gateway {
@@ -80,6 +81,9 @@ struct Config {
   policy::Limits limits_policy;  // the "limits" policy domain in force (from the store)
 
   std::vector<ApiKey> api_keys;
+  // Trusted JWT issuers; a verified token's identity may use every alias (per-alias access
+  // for JWT identities comes with the "access" policy domain).
+  std::vector<identity::JwtIssuer> jwt_issuers;
   std::vector<std::unique_ptr<Provider>> providers;
   std::vector<Route> routes;
 
@@ -105,7 +109,8 @@ class ConfigError : public std::runtime_error {
 // State that lives in the shared store, one canonical-JSON document per domain, with the
 // same shape as the node config's sections (so one parser validates both):
 //   "routes":   {"providers": [...], "routes": [...]}
-//   "identity": {"api_keys": [...]}   (key_sha256 only: the store never holds a key)
+//   "identity": {"api_keys": [...], "jwt_issuers": [...]}   (key_sha256 only: the store
+//               never holds a key; an issuer's public keys are a JWKS JSON string)
 // With a store, the gateway's config is the node file with these sections replaced by
 // the store's documents: the store is the truth. An empty string: not in the store.
 struct StateDocuments {

@@ -35,8 +35,9 @@ struct RequestContext {
   std::string traceparent_out; // sent to the provider
   std::string trace_id;
 
-  // authenticate
+  // authenticate: the API key, or for a JWT the identity built from its claims.
   const ApiKey* identity = nullptr;
+  ApiKey jwt_identity;
 
   // decode. The body's JSON lives in a per-request arena: no allocation per element,
   // one release at the end.

@@ -1,6 +1,25 @@
 #include "gateway/stages/authenticate.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 namespace cutover::gateway {
+
+Status Authenticate::check_jwt(RequestContext& ctx, std::string_view token) {
+  const auto& issuers = ctx.config->jwt_issuers;
+  if (issuers.empty())
+    return Error(ErrorCode::kUnauthenticated,
+                 "JWT bearer tokens are not accepted here: no JWT issuer is configured. Use an API key.");
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  auto claims = identity::verify_jwt(token, issuers, now);
+  if (!claims) return std::move(claims.error());
+  ctx.jwt_identity.id = claims->iss + "#" + claims->sub;
+  ctx.jwt_identity.tenant = claims->tenant;
+  ctx.jwt_identity.models = {"*"};
+  ctx.identity = &ctx.jwt_identity;
+  return {};
+}
 
 Status Authenticate::check(RequestContext& ctx) {
   auto header = ctx.request[http::bhttp::field::authorization];
@@ -13,6 +32,8 @@ Status Authenticate::check(RequestContext& ctx) {
                  "Malformed Authorization header. Expected 'Authorization: Bearer <key>'.");
   auto key = header.substr(kBearer.size());
   while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+  // A JWT: base64url of a JSON header ("eyJ" is '{"') and three parts.
+  if (key.starts_with("eyJ") && std::count(key.begin(), key.end(), '.') == 2) return check_jwt(ctx, key);
   ctx.identity = ctx.config->find_key(sha256(key));
   if (!ctx.identity)
     return Error(ErrorCode::kUnauthenticated, "Incorrect API key provided.");
