@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "core/log.hpp"
 #include "gateway/config.hpp"
+#include "gateway/admin.hpp"
 #include "gateway/counters.hpp"
 #include "gateway/service.hpp"
 #include "gateway/snapshot.hpp"
@@ -76,13 +77,15 @@ int run_gateway(const GatewayArgs& a) {
   std::unique_ptr<gateway::Counters> counters;
   if (!store_url.empty()) counters = std::make_unique<gateway::Counters>(store_url);
   gateway::Service service(config, has_state, counters.get());
+  // Per-domain versions and fingerprints of the state in use (/readyz, /admin/state).
+  auto state_report = [s = source.get()] {
+    boost::json::object o;
+    if (!s) return o;
+    for (const auto& [domain, f] : s->fingerprints()) o[domain] = {{"version", f.version}, {"sha256", f.sha256}};
+    return o;
+  };
   if (source) {
-    service.set_state_reporter([s = source.get()] {
-      boost::json::object o;
-      for (const auto& [domain, f] : s->fingerprints())
-        o[domain] = {{"version", f.version}, {"sha256", f.sha256}};
-      return o;
-    });
+    service.set_state_reporter(state_report);
     source->start([&service, apply_flags](std::shared_ptr<gateway::Config> c) {
                     apply_flags(*c);
                     service.adopt(std::move(c));
@@ -103,6 +106,29 @@ int run_gateway(const GatewayArgs& a) {
     return 1;
   }
   service.attach(&server);
+  std::unique_ptr<gateway::AdminService> admin;
+  std::unique_ptr<http::Server> admin_server;
+  if (!config->admin_token.empty()) {
+    admin = std::make_unique<gateway::AdminService>(config->admin_token, [&, state_report] {
+      boost::json::object o{{"color", config->color},
+                            {"store", source ? "connected" : "none"},
+                            {"degraded", source && source->degraded()},
+                            {"domains", state_report()}};
+      return o;
+    });
+    http::ServerOptions aopts;
+    aopts.host = config->admin_host;
+    aopts.port = config->admin_port;
+    aopts.threads = 1;
+    admin_server = std::make_unique<http::Server>(aopts, *admin);
+    try {
+      admin_server->start();
+    } catch (const std::exception& e) {
+      std::cerr << "cutover gateway: admin listener: " << e.what() << "\n";
+      return 1;
+    }
+    log::info("admin listening", {{"address", aopts.host + ":" + std::to_string(admin_server->port())}});
+  }
   std::string host = opts.host.find(':') != std::string::npos ? "[" + opts.host + "]" : opts.host;
   log::info("listening", {{"address", host + ":" + std::to_string(server.port())},
                           {"tls", opts.tls.has_value()},
@@ -113,6 +139,7 @@ int run_gateway(const GatewayArgs& a) {
   log::info("draining", {{"signal", sig}, {"deadline_ms", config->drain_timeout.count()}});
   service.set_draining();
   server.drain(config->drain_timeout);
+  if (admin_server) admin_server->drain(std::chrono::seconds(1));
   if (source) source->stop();
   log::info("stopped");
   return 0;

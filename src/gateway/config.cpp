@@ -327,7 +327,22 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
     else r.errors.push_back(l.error().message());
   }
   r.only_keys(root, "", {"listen", "color", "workers", "tls", "limits", "drain_timeout_ms", "log",
-                         "store", "api_keys", "jwt_issuers", "providers", "routes"});
+                         "store", "admin", "api_keys", "jwt_issuers", "providers", "routes"});
+  if (auto a = root["admin"]) {
+    if (r.is_map(a, "admin")) {
+      r.only_keys(a, "admin", {"listen", "token_env"});
+      std::string listen = "127.0.0.1:0", env;
+      r.get(a, "admin", "listen", listen);
+      r.get(a, "admin", "token_env", env);
+      auto colon = listen.rfind(':');
+      int port = -1;
+      if (colon != std::string::npos) try { port = std::stoi(listen.substr(colon + 1)); } catch (...) {}
+      if (port < 0 || port > 65535) r.fail("admin.listen", "expected HOST:PORT");
+      else { c->admin_host = listen.substr(0, colon); c->admin_port = static_cast<std::uint16_t>(port); }
+      if (env.empty()) r.fail("admin.token_env", "required: the environment variable holding the admin token");
+      else c->admin_token = from_env(r, "admin.token_env", env);
+    }
+  }
   r.get(root, "", "store", c->store_url);
   std::string listen;
   r.get(root, "", "listen", listen);

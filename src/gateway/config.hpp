@@ -78,6 +78,10 @@ struct Config {
   std::string log_level = "info";
   bool access_log = true;
   std::string store_url;  // empty: routes and keys come from this file only
+  // Admin listener (GET /admin/state); off unless admin.token_env names a set variable.
+  std::string admin_host = "127.0.0.1";
+  std::uint16_t admin_port = 0;
+  std::string admin_token;  // secret: never logged
   policy::Limits limits_policy;  // the "limits" policy domain in force (from the store)
 
   std::vector<ApiKey> api_keys;
