@@ -8,6 +8,8 @@ namespace cutover::cli {
 
 void add_gateway_command(CLI::App& app);
 void add_mockllm_command(CLI::App& app);
+void add_store_command(CLI::App& app);
+void add_state_command(CLI::App& app);
 
 // The exit code of the command that ran.
 int exit_code();

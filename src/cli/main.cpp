@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("cutover ") + CUTOVER_VERSION);
   cutover::cli::add_gateway_command(app);
   cutover::cli::add_mockllm_command(app);
+  cutover::cli::add_store_command(app);
+  cutover::cli::add_state_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

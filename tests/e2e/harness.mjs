@@ -446,3 +446,35 @@ export function parseHttpResponse(text) {
   const body = text.slice(end + 4, end + 4 + len);
   return { status, headers, body, complete: body.length >= len };
 }
+
+// --- Stores -----------------------------------------------------------------------------
+
+// The store backends a suite runs on: SQLite always; PostgreSQL when
+// CUTOVER_TEST_POSTGRES_URL is set (scripts/test.sh starts a throwaway server and sets it).
+export const POSTGRES_URL = process.env.CUTOVER_TEST_POSTGRES_URL || '';
+export const storeBackends = () => (POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite']);
+export const postgresSkip = POSTGRES_URL
+  ? false
+  : 'CUTOVER_TEST_POSTGRES_URL is unset: start one with scripts/postgres-test-server.sh (scripts/test.sh does)';
+
+function psql(url, sql) {
+  return new Promise((resolve, reject) => {
+    execFile('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { timeout: 15000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`psql: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+}
+
+// A store of its own for one test: a fresh SQLite file in dir, or a fresh PostgreSQL schema
+// with a random name (selected through the URL's search_path). Resolves {url, drop}.
+export async function freshStore(backend, dir) {
+  if (backend === 'sqlite')
+    return { url: `sqlite://${path.join(dir, `store-${randomBytes(4).toString('hex')}.db`)}`, drop: async () => {} };
+  if (!POSTGRES_URL) throw new Error('freshStore(postgres) needs CUTOVER_TEST_POSTGRES_URL');
+  const schema = `e2e_${randomBytes(8).toString('hex')}`;
+  await psql(POSTGRES_URL, `CREATE SCHEMA ${schema}`);
+  const sep = POSTGRES_URL.includes('?') ? '&' : '?';
+  return {
+    url: `${POSTGRES_URL}${sep}options=-csearch_path%3D${schema}`,
+    drop: () => psql(POSTGRES_URL, `DROP SCHEMA IF EXISTS ${schema} CASCADE`),
+  };
+}
