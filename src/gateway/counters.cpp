@@ -70,6 +70,46 @@ net::awaitable<Counters::Outcome> Counters::try_add(std::string key, std::int64_
   co_return out;
 }
 
+bool Counters::take_local(const std::string& key, std::int64_t window, std::int64_t amount) {
+  std::lock_guard lock(leases_mu_);
+  auto it = leases_.find(key);
+  if (it == leases_.end() || it->second.window != window) return false;
+  Lease& l = it->second;
+  if (l.used + amount > l.granted) return false;
+  l.used += amount;
+  return true;
+}
+
+void Counters::add_lease(const std::string& key, std::int64_t window, std::int64_t granted, std::int64_t used) {
+  std::lock_guard lock(leases_mu_);
+  if (leases_.size() > 100'000)  // forget leases of past windows
+    std::erase_if(leases_, [window](const auto& kv) { return kv.second.window < window; });
+  Lease& l = leases_[key];
+  if (l.window != window) l = Lease{window, 0, 0};
+  l.granted += granted;
+  l.used += used;
+}
+
+net::awaitable<Counters::Outcome> Counters::take(std::string key, std::int64_t window, std::int64_t amount,
+                                                 std::int64_t limit) {
+  if (take_local(key, window, amount)) {
+    Outcome local;
+    local.ok = true;
+    local.result.admitted = true;
+    co_return local;
+  }
+  const std::int64_t want = std::max(limit / kLeaseDivisor, amount);
+  Outcome out = co_await try_add(key, window, want, limit);
+  std::int64_t granted = want;
+  if (out.ok && !out.result.admitted && want > amount) {
+    // Not room for a whole lease: maybe still for this request alone.
+    out = co_await try_add(key, window, amount, limit);
+    granted = amount;
+  }
+  if (out.ok && out.result.admitted) add_lease(key, window, granted, amount);
+  co_return out;
+}
+
 void Counters::adjust_later(std::string key, std::int64_t window, std::int64_t delta) {
   if (delta == 0) return;
   Slot& slot = next();

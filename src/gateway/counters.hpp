@@ -1,12 +1,20 @@
 // Rate-limit counters in the shared store, reached without blocking a worker thread: each
 // call runs on a small pool of threads with store connections of their own, and the
 // request's coroutine resumes on its own worker when the answer is in.
+//
+// Leases keep the store off most requests: take() claims max(limit / kLeaseDivisor, amount)
+// units from the shared counter at once and admits from that lease locally until it is
+// spent. Claimed units count against the limit whether used or not, so the processes
+// together still NEVER admit more than the limit; the price is that up to one lease per
+// process and window may go unused (under-admission of at most processes x limit/20).
+// Limits under 20 lease one unit at a time: exact.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "http/types.hpp"
@@ -27,8 +35,13 @@ class Counters final {
   explicit Counters(std::string url, int connections = 2);
   ~Counters();
 
+  // Admits amount against limit for (key, window), from this process's lease when it can.
+  http::net::awaitable<Outcome> take(std::string key, std::int64_t window, std::int64_t amount,
+                                     std::int64_t limit);
+  // One store round trip, no lease.
   http::net::awaitable<Outcome> try_add(std::string key, std::int64_t window, std::int64_t amount,
                                         std::int64_t limit);
+  static constexpr std::int64_t kLeaseDivisor = 20;
   // Fire and forget (reconciling a reservation must not delay a response).
   void adjust_later(std::string key, std::int64_t window, std::int64_t delta);
 
@@ -41,6 +54,17 @@ class Counters final {
   store::Store* ready(Slot& slot, std::string* error);
   Slot& next() { return *slots_[next_.fetch_add(1, std::memory_order_relaxed) % slots_.size()]; }
 
+  struct Lease {
+    std::int64_t window = -1;
+    std::int64_t granted = 0;
+    std::int64_t used = 0;
+  };
+  // Takes amount from the lease of (key, window) if it has room; true when it did.
+  bool take_local(const std::string& key, std::int64_t window, std::int64_t amount);
+  void add_lease(const std::string& key, std::int64_t window, std::int64_t granted, std::int64_t used);
+
+  std::mutex leases_mu_;
+  std::unordered_map<std::string, Lease> leases_;
   const std::string url_;
   http::net::thread_pool pool_;
   std::vector<std::unique_ptr<Slot>> slots_;

@@ -44,7 +44,7 @@ net::awaitable<Status> RateLimit::run(RequestContext& ctx) {
       std::int64_t limit = tokens ? rule.tpm : rule.rpm, amount = tokens ? reserve : 1;
       if (!limit) continue;
       std::string key = (tokens ? "tpm:" : "rpm:") + who;
-      auto out = co_await counters_->try_add(key, window, amount, limit);
+      auto out = co_await counters_->take(key, window, amount, limit);
       if (!out.ok) {
         metrics_.rate_limit_store_errors.fetch_add(1, std::memory_order_relaxed);
         log::warn("rate-limit store unavailable; admitting", {{"request_id", ctx.request_id}, {"error", out.error}});

@@ -123,6 +123,29 @@ TEST_P(RateLimitTest, TokenReservationsAreReconciled) {
   }
 }
 
+TEST_P(RateLimitTest, LeasesNeverAdmitMoreThanTheLimitAcrossProcesses) {
+  auto store = open_migrated();
+  ASSERT_TRUE(store);
+  Counters a(url()), b(url());
+  const std::int64_t limit = 200;  // leases of 10
+  int admitted = 0;
+  net::io_context io;
+  net::co_spawn(io, [&]() -> net::awaitable<void> {
+    for (int i = 0; i < 300; ++i) {
+      Counters& c = i % 2 ? a : b;
+      auto out = co_await c.take("rpm:key:lease", 42, 1, limit);
+      EXPECT_TRUE(out.ok) << out.error;
+      admitted += out.result.admitted;
+    }
+  }, net::detached);
+  io.run();
+  EXPECT_LE(admitted, limit);
+  EXPECT_GE(admitted, limit - 2 * (limit / Counters::kLeaseDivisor));  // at most one unused lease each
+  auto used = store->counters().used("rpm:key:lease", 42);
+  ASSERT_TRUE(used);
+  EXPECT_LE(used.value(), limit);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RateLimitTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
