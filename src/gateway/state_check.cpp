@@ -35,6 +35,7 @@ std::vector<std::string> check_state_documents(const store::DomainDocuments& doc
   if (auto it = docs.find("routes"); it != docs.end())
     state.routes = without_host_fields(it->second);
   if (auto it = docs.find("identity"); it != docs.end()) state.identity = it->second;
+  if (auto it = docs.find("limits"); it != docs.end()) state.limits = it->second;
   try {
     validate_state(state);
     return {};

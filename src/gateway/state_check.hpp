@@ -1,7 +1,7 @@
 // The gateway's check of a complete shared state (what `cutover state apply` and `state
-// rollback` run before writing): the routes and identity documents are parsed exactly as a
-// gateway will load them (gateway::validate_state), minus what is local to each gateway
-// host and so cannot be checked where the CLI runs:
+// rollback` run before writing): the routes, identity and limits documents are parsed
+// exactly as a gateway will load them (gateway::validate_state), minus what is local to
+// each gateway host and so cannot be checked where the CLI runs:
 //   providers[i].api_key_env   resolved from each gateway host's environment
 //   providers[i].ca_file       a path on each gateway host
 #pragma once

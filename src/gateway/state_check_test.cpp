@@ -38,5 +38,20 @@ TEST(StateCheck, OneProblemPerLineWithItsPath) {
       p.end());
 }
 
+TEST(StateCheck, LimitsAreCheckedByTheirEnforcingParser) {
+  std::string routes = R"({"providers":[{"base_url":"http://h/v1","name":"p"}],)"
+                       R"("routes":[{"alias":"a","targets":[{"model":"m","provider":"p"}]}]})";
+  EXPECT_EQ(check_state_documents(
+                {{"routes", routes},
+                 {"identity", kIdentity},
+                 {"limits", R"({"max_tokens":4096,"rate":[{"rpm":6,"scope":"key"}]})"}}),
+            std::vector<std::string>{});
+  auto p = check_state_documents({{"routes", routes},
+                                  {"identity", kIdentity},
+                                  {"limits", R"({"rate":[{"rpm":6,"scope":"user"}]})"}});
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_TRUE(p[0].starts_with("limits.rate[0].scope: ")) << p[0];
+}
+
 }  // namespace
 }  // namespace cutover::gateway

@@ -44,16 +44,6 @@ void check_names(const json::object& o, std::string_view key, const std::string&
         problems.push_back(item(path + "." + std::string(key), i) + ": expected a name");
 }
 
-// A count: an integer >= 0, where 0 (or absent) means "no limit". Returns its value.
-std::int64_t check_count(const json::object& o, std::string_view key, const std::string& path,
-                         std::vector<std::string>& problems) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return 0;
-  if (it->value().is_int64() && it->value().get_int64() >= 0) return it->value().get_int64();
-  problems.push_back(path + "." + std::string(key) + ": expected an integer >= 0 (0: no limit)");
-  return 0;
-}
-
 void one_of(const json::object& o, std::string_view key, const std::string& path,
             std::initializer_list<std::string_view> values, std::vector<std::string>& problems) {
   auto it = o.find(key);
@@ -82,36 +72,15 @@ void check_access(const json::value& doc, std::vector<std::string>& problems) {
   }
 }
 
-void check_limits(const json::value& doc, std::vector<std::string>& problems) {
-  if (!only_keys(doc, "limits", {"max_tokens", "max_input_bytes", "rate"}, problems)) return;
-  const auto& l = doc.get_object();
-  check_count(l, "max_tokens", "limits", problems);
-  check_count(l, "max_input_bytes", "limits", problems);
-  auto* rate = list_at(l, "rate", "limits", problems);
-  if (!rate) return;
-  for (std::size_t i = 0; i < rate->size(); ++i) {
-    std::string path = item("limits.rate", i);
-    if (!only_keys((*rate)[i], path, {"scope", "rpm", "tpm"}, problems)) continue;
-    const auto& r = (*rate)[i].get_object();
-    one_of(r, "scope", path, {"key", "tenant"}, problems);
-    bool is_set = check_count(r, "rpm", path, problems) > 0;
-    is_set |= check_count(r, "tpm", path, problems) > 0;
-    if (!is_set) problems.push_back(path + ": set rpm, tpm or both (above 0)");
-  }
-}
-
 }  // namespace
 
 std::vector<std::string> check_policy_documents(const DomainDocuments& docs) {
   std::vector<std::string> problems;
-  for (auto [domain, check] :
-       {std::pair{"access", &check_access}, std::pair{"limits", &check_limits}}) {
-    auto it = docs.find(domain);
-    if (it == docs.end()) continue;
+  if (auto it = docs.find("access"); it != docs.end()) {
     try {
-      check(parse_json(it->second), problems);
+      check_access(parse_json(it->second), problems);
     } catch (const std::invalid_argument& e) {
-      problems.push_back(std::string(domain) + ": " + e.what());
+      problems.push_back(std::string("access: ") + e.what());
     }
   }
   return problems;

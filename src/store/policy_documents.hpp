@@ -1,10 +1,9 @@
-// The shapes of the policy domains a state file can carry, checked before they are stored
-// (docs/STATE.md, "access" and "limits"). Enforcement lives elsewhere (policy/); these
-// checks keep a document that could never be enforced out of the store.
+// The shape of the policy domains that have no enforcement yet, checked before they are
+// stored (docs/STATE.md, "access"), so that a document that could never be enforced stays
+// out of the store. A domain with an enforcing parser is checked by that parser instead,
+// through the gateway (gateway/state_check.hpp): "limits" by policy::parse_limits.
 //   access: {"rules": [{"tenants": [..], "roles": [..], "aliases": [..],
 //                       "effect": "allow" | "deny"}]}
-//   limits: {"max_tokens": N, "max_input_bytes": N,
-//            "rate": [{"scope": "key" | "tenant", "rpm": N, "tpm": N}]}   (N >= 0; 0: none)
 #pragma once
 
 #include <string>
@@ -14,9 +13,8 @@
 
 namespace cutover::store {
 
-// Problems of the access and limits documents among `docs` ("limits.rate[1].scope: ..."),
-// for a file being applied and for a stored version being rolled back to. Other domains
-// are ignored.
+// Problems of the access document among `docs` ("access.rules[1].effect: ..."), for a file
+// being applied and for a stored version being rolled back to. Other domains are ignored.
 std::vector<std::string> check_policy_documents(const DomainDocuments& docs);
 
 }  // namespace cutover::store

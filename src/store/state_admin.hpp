@@ -21,7 +21,7 @@ namespace cutover::store {
 // Checks a complete state (every active domain, with the proposed documents in place) and
 // returns its problems, one "path: what" per entry; empty when it is valid. Injected so that
 // the store does not depend on the gateway: the CLI passes gateway::check_state_documents.
-// The policy domains of state_file.hpp (access, limits) are always checked in addition.
+// The shape checks of store/policy_documents.hpp (access) always run in addition.
 using StateValidator = std::function<std::vector<std::string>(const DomainDocuments&)>;
 
 enum class ChangeKind { kUnchanged, kNew, kChanged };

@@ -51,9 +51,9 @@ EnvLookup process_env();
 //     is an error) become key_sha256, the hex SHA-256 of the key
 //   - providers[i].api_key is refused: provider keys are named by api_key_env and read
 //     from the environment of every gateway host, never stored
-// The routes and identity documents are otherwise checked by the gateway's own parser
-// (gateway/state_check.hpp); access and limits by check_policy_documents
-// (store/policy_documents.hpp).
+// The routes, identity and limits documents are otherwise checked by the gateway's own
+// parser (gateway/state_check.hpp), access by check_policy_documents
+// (store/policy_documents.hpp), when the whole resulting state is validated.
 DomainDocuments parse_state_file(std::string_view yaml_text, const EnvLookup& env);
 
 // For display only: the value of every member named like a secret ("key", "api_key",
