@@ -38,31 +38,32 @@ std::vector<DiffLine> line_diff(std::string_view before, std::string_view after)
   for (std::size_t i = 0; i < head; ++i) out.push_back({DiffOp::kKeep, std::string(a[i])});
 
   const std::size_t n = a.size() - head - tail, m = b.size() - head - tail;
-  auto A = [&](std::size_t i) { return a[head + i]; };
-  auto B = [&](std::size_t j) { return b[head + j]; };
+  auto old_line = [&](std::size_t i) { return a[head + i]; };
+  auto new_line = [&](std::size_t j) { return b[head + j]; };
   if (n != 0 && m != 0 && (n + 1) * (m + 1) <= kMaxTable) {
-    // lcs[i][j]: length of the LCS of A[i..] and B[j..].
+    // lcs[i][j]: length of the LCS of the middles from old line i and new line j on.
     std::vector<std::uint32_t> lcs((n + 1) * (m + 1), 0);
     auto at = [&](std::size_t i, std::size_t j) -> std::uint32_t& { return lcs[i * (m + 1) + j]; };
     for (std::size_t i = n; i-- > 0;)
       for (std::size_t j = m; j-- > 0;)
-        at(i, j) = A(i) == B(j) ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
+        at(i, j) = old_line(i) == new_line(j) ? at(i + 1, j + 1) + 1
+                                              : std::max(at(i + 1, j), at(i, j + 1));
     std::size_t i = 0, j = 0;
     while (i < n && j < m) {
-      if (A(i) == B(j)) {
-        out.push_back({DiffOp::kKeep, std::string(A(i))});
+      if (old_line(i) == new_line(j)) {
+        out.push_back({DiffOp::kKeep, std::string(old_line(i))});
         ++i, ++j;
       } else if (at(i + 1, j) >= at(i, j + 1)) {
-        out.push_back({DiffOp::kRemove, std::string(A(i++))});
+        out.push_back({DiffOp::kRemove, std::string(old_line(i++))});
       } else {
-        out.push_back({DiffOp::kAdd, std::string(B(j++))});
+        out.push_back({DiffOp::kAdd, std::string(new_line(j++))});
       }
     }
-    for (; i < n; ++i) out.push_back({DiffOp::kRemove, std::string(A(i))});
-    for (; j < m; ++j) out.push_back({DiffOp::kAdd, std::string(B(j))});
+    for (; i < n; ++i) out.push_back({DiffOp::kRemove, std::string(old_line(i))});
+    for (; j < m; ++j) out.push_back({DiffOp::kAdd, std::string(new_line(j))});
   } else {
-    for (std::size_t i = 0; i < n; ++i) out.push_back({DiffOp::kRemove, std::string(A(i))});
-    for (std::size_t j = 0; j < m; ++j) out.push_back({DiffOp::kAdd, std::string(B(j))});
+    for (std::size_t i = 0; i < n; ++i) out.push_back({DiffOp::kRemove, std::string(old_line(i))});
+    for (std::size_t j = 0; j < m; ++j) out.push_back({DiffOp::kAdd, std::string(new_line(j))});
   }
   for (std::size_t i = a.size() - tail; i < a.size(); ++i)
     out.push_back({DiffOp::kKeep, std::string(a[i])});

@@ -11,7 +11,7 @@ namespace cutover::store {
 namespace {
 
 EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
     if (it == vars.end()) return std::nullopt;
     return it->second;
@@ -32,7 +32,7 @@ std::vector<std::string> problems(const std::string& yaml,
   return {};
 }
 
-const char* kFile = R"(
+constexpr const char* kFile = R"(
 providers:
   - name: mock
     base_url: http://127.0.0.1:9000/v1
