@@ -110,6 +110,28 @@ net::awaitable<Counters::Outcome> Counters::take(std::string key, std::int64_t w
   co_return out;
 }
 
+void Counters::give_back(const std::string& key, std::int64_t window, std::int64_t delta) {
+  if (delta == 0) return;
+  std::int64_t to_store = delta;
+  {
+    std::lock_guard lock(leases_mu_);
+    auto it = leases_.find(key);
+    if (it != leases_.end() && it->second.window == window) {
+      Lease& l = it->second;
+      if (delta < 0) {
+        std::int64_t back = std::min(-delta, l.used);
+        l.used -= back;
+        to_store = delta + back;
+      } else {
+        std::int64_t room = std::min(delta, l.granted - l.used);
+        l.used += room;
+        to_store = delta - room;
+      }
+    }
+  }
+  if (to_store) adjust_later(key, window, to_store);
+}
+
 void Counters::adjust_later(std::string key, std::int64_t window, std::int64_t delta) {
   if (delta == 0) return;
   Slot& slot = next();

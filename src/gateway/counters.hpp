@@ -44,6 +44,10 @@ class Counters final {
   static constexpr std::int64_t kLeaseDivisor = 20;
   // Fire and forget (reconciling a reservation must not delay a response).
   void adjust_later(std::string key, std::int64_t window, std::int64_t delta);
+  // Reconciles a take(): a negative delta goes back into this process's lease (the units
+  // stay claimed in the store, so nothing can be over-admitted); a positive one comes out
+  // of the lease while it has room. Only what the lease cannot absorb reaches the store.
+  void give_back(const std::string& key, std::int64_t window, std::int64_t delta);
 
  private:
   struct Slot {

@@ -77,7 +77,7 @@ void RateLimit::finish(RequestContext& ctx) {
       // Reconcile the reservation with what the provider reported (nothing if it failed).
       delta = (ctx.tokens_in + ctx.tokens_out) - r.amount;
     }
-    counters_->adjust_later(std::move(r.key), r.window, delta);
+    counters_->give_back(r.key, r.window, delta);
   }
 }
 
