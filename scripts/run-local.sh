@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: installs what is missing, builds a Release binary,
-# then runs the local stack (cutover mock-llm + cutover gateway with examples/gateway.yaml)
-# in the foreground until Ctrl-C.
+# then runs the local stack in the foreground until Ctrl-C: cutover mock-llm, a SQLite
+# store holding examples/state.yaml, and a gateway serving from that store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
@@ -13,9 +13,12 @@ logs=$(mktemp -d /tmp/cutover-local.XXXXXX)
 
 "$bin" mock-llm --listen "127.0.0.1:$mock_port" --threads 1 2>"$logs/mock-llm.log" &
 mock_pid=$!
-config="$logs/gateway.yaml"
-sed "s#127.0.0.1:9000#127.0.0.1:$mock_port#g" examples/gateway.yaml >"$config"
-"$bin" gateway --config "$config" --listen "127.0.0.1:$gw_port" 2> >(tee "$logs/gateway.log" >&2) &
+store="sqlite://$logs/cutover.db"
+sed "s#127.0.0.1:9000#127.0.0.1:$mock_port#g" examples/state.yaml >"$logs/state.yaml"
+"$bin" store migrate --store "$store"
+"$bin" state apply -f "$logs/state.yaml" --store "$store" --author run-local
+config=examples/node.yaml
+"$bin" gateway --config "$config" --store "$store" --listen "127.0.0.1:$gw_port" 2> >(tee "$logs/gateway.log" >&2) &
 gw_pid=$!
 stop() { kill -TERM "$gw_pid" "$mock_pid" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
@@ -29,6 +32,7 @@ cat <<MSG
 
 Cutover is running (logs in $logs):
   gateway  http://127.0.0.1:$gw_port   (color blue, config $config)
+  store    $store   (cutover state show --store $store)
   mock-llm http://127.0.0.1:$mock_port
 
 Try:
