@@ -99,7 +99,7 @@ void parse_api_keys(Reader& r, const YAML::Node& n, Config& c) {
     std::string path = "api_keys[" + std::to_string(i) + "]";
     const auto& k = n[i];
     if (!r.is_map(k, path)) continue;
-    r.only_keys(k, path, {"id", "key", "key_env", "key_sha256", "tenant", "models"});
+    r.only_keys(k, path, {"id", "key", "key_env", "key_sha256", "tenant", "models", "roles"});
     ApiKey key;
     std::string plain, env, hex;
     r.get(k, path, "id", key.id);
@@ -118,6 +118,10 @@ void parse_api_keys(Reader& r, const YAML::Node& n, Config& c) {
       if (!parse_sha256_hex(hex, key.digest)) r.fail(path + ".key_sha256", "expected 64 hex characters");
     } else {
       key.digest = sha256(plain);
+    }
+    if (auto ro = k["roles"]) {
+      if (!ro.IsSequence()) r.fail(path + ".roles", "expected a list of role names");
+      else for (const auto& e : ro) key.roles.push_back(e.as<std::string>());
     }
     if (auto m = k["models"]) {
       if (!m.IsSequence()) r.fail(path + ".models", "expected a list of model aliases");
@@ -325,6 +329,11 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
     auto l = policy::parse_limits(state.limits, state.limits_version);
     if (l) c->limits_policy = std::move(l.value());
     else r.errors.push_back(l.error().message());
+  }
+  if (!state.access.empty()) {
+    auto a = policy::parse_access(state.access, state.access_version);
+    if (a) c->access_policy = std::move(a.value());
+    else r.errors.push_back(a.error().message());
   }
   r.only_keys(root, "", {"listen", "color", "workers", "tls", "limits", "drain_timeout_ms", "log",
                          "store", "admin", "api_keys", "jwt_issuers", "providers", "routes"});

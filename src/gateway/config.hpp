@@ -17,6 +17,7 @@
 #include "http/server.hpp"
 #include "http/url.hpp"
 #include "identity/jwt.hpp"
+#include "policy/access.hpp"
 #include "policy/limits.hpp"
 
 namespace cutover::gateway {
@@ -28,6 +29,7 @@ struct ApiKey {
   Sha256 digest;       // SHA-256 of the key
   std::string tenant;
   std::vector<std::string> models;  // aliases this key may use; "*" for all
+  std::vector<std::string> roles;   // for the access policy
   bool may_use(std::string_view alias) const;
 };
 
@@ -83,6 +85,7 @@ struct Config {
   std::uint16_t admin_port = 0;
   std::string admin_token;  // secret: never logged
   policy::Limits limits_policy;  // the "limits" policy domain in force (from the store)
+  policy::Access access_policy;  // the "access" policy domain in force (from the store)
 
   std::vector<ApiKey> api_keys;
   // Trusted JWT issuers; a verified token's identity may use every alias (per-alias access
@@ -122,6 +125,8 @@ struct StateDocuments {
   std::string identity;
   std::string limits;  // policy::Limits document (policy/limits.hpp)
   std::int64_t limits_version = 0;
+  std::string access;  // policy::Access document (policy/access.hpp)
+  std::int64_t access_version = 0;
 };
 
 // Throws ConfigError listing every problem, one per line, each with its path. The caller

@@ -33,6 +33,10 @@ Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
   for (const auto& v : active.value()) {
     if (v.domain == "routes") docs.routes = v.document;
     if (v.domain == "identity") docs.identity = v.document;
+    if (v.domain == "access") {
+      docs.access = v.document;
+      docs.access_version = v.version;
+    }
     if (v.domain == "limits") {
       docs.limits = v.document;
       docs.limits_version = v.version;

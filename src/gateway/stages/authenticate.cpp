@@ -17,6 +17,7 @@ Status Authenticate::check_jwt(RequestContext& ctx, std::string_view token) {
   ctx.jwt_identity.id = claims->iss + "#" + claims->sub;
   ctx.jwt_identity.tenant = claims->tenant;
   ctx.jwt_identity.models = {"*"};
+  ctx.jwt_identity.roles = claims->roles;
   ctx.identity = &ctx.jwt_identity;
   return {};
 }

@@ -13,6 +13,14 @@ Status RouteStage::check(RequestContext& ctx) {
     return Error(ErrorCode::kPermissionDenied,
                  "Your API key '" + ctx.identity->id + "' may not use the model '" + ctx.model + "'.")
         .with_param("model");
+  const auto& access = ctx.config->access_policy;
+  auto d = policy::decide_access(access, ctx.identity->tenant, ctx.identity->roles, route->alias);
+  if (!d.allowed)
+    return Error(ErrorCode::kPermissionDenied,
+                 "Access to the model '" + ctx.model + "' is denied by the access policy v" +
+                     std::to_string(access.version) +
+                     (d.rule ? " (rule " + std::to_string(*d.rule) + ")." : " (no rule allows it)."))
+        .with_param("model");
   ctx.route = route;
   return {};
 }

@@ -1,4 +1,5 @@
-// Stage 3: model alias -> route (its provider chain), and whether the caller may use it.
+// Stage 4: model alias -> route (its provider chain), and whether the caller may use it:
+// the key's own models, then the access policy (a 403 naming its version and rule).
 #pragma once
 
 #include "gateway/stage.hpp"
