@@ -1,5 +1,7 @@
 #include "core/log.hpp"
 
+#include "core/json_text.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -103,24 +105,6 @@ void write(LogLevel level, std::string_view msg, const boost::json::object& fiel
   write_fd(line);
 }
 
-void append_json_string(std::string& out, std::string_view v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : v) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-}
 
 namespace {
 std::string& thread_buffer() {

@@ -35,9 +35,6 @@ class Line final {
   bool on_;
 };
 
-// Appends value as a JSON string literal (quoted, escaped).
-void append_json_string(std::string& out, std::string_view value);
-
 inline void debug(std::string_view m, const boost::json::object& f = {}) { if (enabled(LogLevel::kDebug)) write(LogLevel::kDebug, m, f); }
 inline void info(std::string_view m, const boost::json::object& f = {}) { write(LogLevel::kInfo, m, f); }
 inline void warn(std::string_view m, const boost::json::object& f = {}) { write(LogLevel::kWarn, m, f); }

@@ -1,7 +1,7 @@
 #include "mockllm/chat_response.hpp"
 
 #include "core/hash.hpp"
-#include "mockllm/json_text.hpp"
+#include "core/json_text.hpp"
 
 namespace cutover::mockllm {
 namespace {

@@ -8,7 +8,7 @@
 #include "core/hash.hpp"
 #include "core/random.hpp"
 #include "mockllm/json_schema.hpp"
-#include "mockllm/json_text.hpp"
+#include "core/json_text.hpp"
 
 namespace cutover::mockllm {
 namespace json = boost::json;

@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
-#include "mockllm/json_text.hpp"
+#include "core/json_text.hpp"
 
 namespace cutover::mockllm {
 namespace json = boost::json;

@@ -8,7 +8,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
-#include "mockllm/json_text.hpp"
+#include "core/json_text.hpp"
 
 namespace cutover::mockllm {
 namespace json = boost::json;

@@ -1,5 +1,7 @@
 #include "store/canonical_json.hpp"
 
+#include "core/json_text.hpp"
+
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <charconv>
@@ -137,45 +139,7 @@ json::value convert(const YAML::Node& n, const std::string& path, const YamlTypi
   return nullptr;
 }
 
-void write_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
+void write_string(std::string& out, std::string_view s) { append_json_string(out, s); }
 
 void write_number(std::string& out, const json::value& v) {
   char buf[32];

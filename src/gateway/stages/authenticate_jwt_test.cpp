@@ -1,6 +1,8 @@
 // JWT bearer tokens through the authenticate stage, with issuers from the identity domain.
 #include <gtest/gtest.h>
 
+#include "gateway/testing/null_exchange.hpp"
+
 #include <chrono>
 
 #include "gateway/config.hpp"
@@ -12,16 +14,7 @@ namespace {
 namespace net = http::net;
 namespace t = identity::testing;
 
-class NullExchange final : public http::Exchange {
- public:
-  net::awaitable<bool> send(http::Response) override { co_return true; }
-  net::awaitable<bool> send(unsigned, std::span<const http::Header>, std::string_view) override { co_return true; }
-  net::awaitable<bool> begin_stream(http::ResponseHead) override { co_return true; }
-  net::awaitable<bool> write_chunk(std::string_view) override { co_return true; }
-  net::awaitable<bool> end_stream() override { co_return true; }
-  void abort() override {}
-  bool responded() const override { return false; }
-};
+using testing::NullExchange;
 
 std::int64_t now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

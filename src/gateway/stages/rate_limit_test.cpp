@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "gateway/testing/null_exchange.hpp"
+
 #include <ctime>
 #include <thread>
 
@@ -14,16 +16,7 @@ namespace cutover::gateway {
 namespace {
 namespace net = http::net;
 
-class NullExchange final : public http::Exchange {
- public:
-  net::awaitable<bool> send(http::Response) override { co_return true; }
-  net::awaitable<bool> send(unsigned, std::span<const http::Header>, std::string_view) override { co_return true; }
-  net::awaitable<bool> begin_stream(http::ResponseHead) override { co_return true; }
-  net::awaitable<bool> write_chunk(std::string_view) override { co_return true; }
-  net::awaitable<bool> end_stream() override { co_return true; }
-  void abort() override {}
-  bool responded() const override { return false; }
-};
+using testing::NullExchange;
 
 class RateLimitTest : public store::testing::StoreConformance {
  protected:

@@ -1,6 +1,8 @@
 // The access policy from the store, enforced by the route stage.
 #include <gtest/gtest.h>
 
+#include "gateway/testing/null_exchange.hpp"
+
 #include "gateway/config.hpp"
 #include "gateway/stages/route.hpp"
 
@@ -8,16 +10,7 @@ namespace cutover::gateway {
 namespace {
 namespace net = http::net;
 
-class NullExchange final : public http::Exchange {
- public:
-  net::awaitable<bool> send(http::Response) override { co_return true; }
-  net::awaitable<bool> send(unsigned, std::span<const http::Header>, std::string_view) override { co_return true; }
-  net::awaitable<bool> begin_stream(http::ResponseHead) override { co_return true; }
-  net::awaitable<bool> write_chunk(std::string_view) override { co_return true; }
-  net::awaitable<bool> end_stream() override { co_return true; }
-  void abort() override {}
-  bool responded() const override { return false; }
-};
+using testing::NullExchange;
 
 TEST(RouteAccess, DeniedAliasIs403NamingPolicyVersionAndRule) {
   StateDocuments d;

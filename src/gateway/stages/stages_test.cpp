@@ -2,6 +2,8 @@
 // which error.
 #include <gtest/gtest.h>
 
+#include "gateway/testing/null_exchange.hpp"
+
 #include "gateway/config.hpp"
 #include "gateway/stages/authenticate.hpp"
 #include "gateway/stages/decode.hpp"
@@ -11,16 +13,7 @@ namespace cutover::gateway {
 namespace {
 namespace net = http::net;
 
-class NullExchange final : public http::Exchange {
- public:
-  net::awaitable<bool> send(http::Response) override { co_return true; }
-  net::awaitable<bool> send(unsigned, std::span<const http::Header>, std::string_view) override { co_return true; }
-  net::awaitable<bool> begin_stream(http::ResponseHead) override { co_return true; }
-  net::awaitable<bool> write_chunk(std::string_view) override { co_return true; }
-  net::awaitable<bool> end_stream() override { co_return true; }
-  void abort() override {}
-  bool responded() const override { return false; }
-};
+using testing::NullExchange;
 
 std::shared_ptr<const Config> config() {
   static auto c = parse_config(R"(

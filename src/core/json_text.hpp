@@ -1,5 +1,6 @@
-// Appending JSON text straight into a response buffer: mock-llm builds its bodies by hand
-// so the hot path allocates one string, not a boost::json tree.
+// Appending JSON text straight into a buffer: mock-llm's bodies, log lines and canonical
+// state documents are written by hand, so a hot path allocates one string, not a tree.
+// The one JSON string escaper of the project.
 #pragma once
 
 #include <charconv>
@@ -7,10 +8,11 @@
 #include <string>
 #include <string_view>
 
-namespace cutover::mockllm {
+namespace cutover {
 
 // Appends s as a JSON string (with quotes). s must be valid UTF-8; only '"', '\\' and control
-// characters are escaped.
+// characters are escaped (\b \f \n \r \t in short form, others as \u00XX), so the
+// output is deterministic (canonical documents rely on it).
 inline void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
@@ -26,6 +28,12 @@ inline void append_json_string(std::string& out, std::string_view s) {
         break;
       case '\\':
         out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
         break;
       case '\n':
         out += "\\n";
@@ -64,4 +72,4 @@ inline void append_hex(std::string& out, std::uint64_t v, int digits) {
   for (int i = digits - 1; i >= 0; --i) out += kHex[(v >> (4 * i)) & 0xf];
 }
 
-}  // namespace cutover::mockllm
+}  // namespace cutover
