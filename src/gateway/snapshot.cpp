@@ -75,6 +75,11 @@ std::map<std::string, DomainFingerprint> SnapshotSource::fingerprints() const {
   return fingerprints_;
 }
 
+Status SnapshotSource::expire_counters(std::int64_t now_unix) {
+  if (!store_) return Error(ErrorCode::kUnavailable, "no store");
+  return store_->counters().expire(policy::minute_window(now_unix) - 1);
+}
+
 void SnapshotSource::set_degraded(bool d, const std::string& why) {
   if (degraded_.exchange(d) == d) return;
   if (d) log::error("store unavailable; serving the last snapshot", {{"error", why}});
@@ -89,6 +94,13 @@ void SnapshotSource::run() {
       if (cv_.wait_for(lock, poll_, [this] { return stop_; })) return;
     }
     Result<std::shared_ptr<Config>> next = Error(ErrorCode::kUnavailable, "");
+    if (store_ && std::chrono::steady_clock::now() - last_expiry_ > std::chrono::minutes(1)) {
+      last_expiry_ = std::chrono::steady_clock::now();
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+      if (Status st = expire_counters(now); !st)
+        log::warn("rate-limit counter expiry failed", {{"error", st.error().message()}});
+    }
     if (!store_ || seen_counter_ < 0) {
       next = load();  // no snapshot yet, or the store was never reached
     } else {

@@ -48,6 +48,10 @@ class SnapshotSource final {
   void stop();
 
   bool degraded() const { return degraded_.load(); }
+  // Forgets rate-limit windows that ended more than a minute before now_unix (the watcher
+  // thread does this once a minute; any number of gateways may, harmlessly).
+  Status expire_counters(std::int64_t now_unix);
+
   // Per-domain versions and SHA-256 of the documents behind the current snapshot.
   std::map<std::string, DomainFingerprint> fingerprints() const;
 
@@ -60,6 +64,7 @@ class SnapshotSource final {
   const std::chrono::milliseconds poll_;
   std::unique_ptr<store::Store> store_;
   std::int64_t seen_counter_ = -1;
+  std::chrono::steady_clock::time_point last_expiry_{};
   Publish publish_;
   Health health_;
   void set_degraded(bool d, const std::string& why);

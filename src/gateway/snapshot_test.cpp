@@ -75,6 +75,21 @@ TEST_P(SnapshotTest, AStoreWithoutStateFallsBackToTheFileAndRejectsUnusableState
   EXPECT_TRUE(good.load());
 }
 
+TEST_P(SnapshotTest, ExpiresRateWindowsThatHaveEnded) {
+  auto writer = open_migrated();
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->state().apply({{"routes", routes_doc("x")}, {"identity", identity_doc()}}, "t", ""));
+  const std::int64_t now = 1'800'000'000, window = policy::minute_window(now);
+  for (std::int64_t w : {window - 3, window - 1, window})
+    ASSERT_TRUE(writer->counters().try_add("rpm:key:k", w, 1, 10));
+  SnapshotSource source(kNode, url(), 50ms);
+  ASSERT_TRUE(source.load());
+  ASSERT_TRUE(source.expire_counters(now));
+  EXPECT_EQ(writer->counters().used("rpm:key:k", window - 3).value(), 0);  // ended: gone
+  EXPECT_EQ(writer->counters().used("rpm:key:k", window - 1).value(), 1);  // the previous minute stays
+  EXPECT_EQ(writer->counters().used("rpm:key:k", window).value(), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SnapshotTest, ::testing::Values("sqlite", "postgres"));
 
 }  // namespace
