@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -160,14 +162,15 @@ void parse_jwt_issuers(Reader& r, const YAML::Node& n, Config& c) {
   }
 }
 
-void parse_providers(Reader& r, const YAML::Node& n, Config& c) {
+void parse_providers(Reader& r, const YAML::Node& n, Config& c, const StateDocuments& state,
+                     const boost::json::object& secrets) {
   if (!n.IsSequence()) return r.fail("providers", "expected a list");
   std::unordered_map<std::string, std::shared_ptr<http::ssl::context>> tls_by_ca;
   for (std::size_t i = 0; i < n.size(); ++i) {
     std::string path = "providers[" + std::to_string(i) + "]";
     const auto& y = n[i];
     if (!r.is_map(y, path)) continue;
-    r.only_keys(y, path, {"name", "base_url", "api_key", "api_key_env", "ca_file", "connect_timeout_ms",
+    r.only_keys(y, path, {"name", "base_url", "api_key", "api_key_env", "api_key_secret", "ca_file", "connect_timeout_ms",
                           "request_timeout_ms", "stream_idle_timeout_ms", "max_response_bytes"});
     auto p = std::make_unique<Provider>();
     std::string url, env, ca;
@@ -188,8 +191,22 @@ void parse_providers(Reader& r, const YAML::Node& n, Config& c) {
     } else {
       p->url = std::move(u.value());
     }
-    if (!p->api_key.empty() && !env.empty()) r.fail(path, "api_key and api_key_env are exclusive");
+    std::string secret_name;
+    r.get(y, path, "api_key_secret", secret_name);
+    if (!p->api_key.empty() + !env.empty() + !secret_name.empty() > 1)
+      r.fail(path, "api_key, api_key_env and api_key_secret are exclusive");
     if (!env.empty()) p->api_key = from_env(r, path + ".api_key_env", env);
+    if (!secret_name.empty()) {
+      const auto* sealed = secrets.if_contains(secret_name);
+      if (!sealed || !sealed->is_string()) {
+        r.fail(path + ".api_key_secret", "no secret '" + secret_name + "' in the store (cutover secret set " +
+                                             secret_name + " --from-env VAR)");
+      } else if (state.box) {
+        auto opened = state.box->open(sealed->as_string(), secret_binding(secret_name));
+        if (!opened) r.fail(path + ".api_key_secret", "secret '" + secret_name + "': " + opened.error().message());
+        else p->api_key = std::move(opened.value());
+      }
+    }
     if (p->url.tls || !ca.empty()) {
       auto& ctx = tls_by_ca[ca];
       try {
@@ -398,7 +415,14 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
   }
   if (auto k = root["api_keys"]) parse_api_keys(r, k, *c);
   if (auto j = root["jwt_issuers"]) parse_jwt_issuers(r, j, *c);
-  if (auto p = root["providers"]) parse_providers(r, p, *c);
+  boost::json::object secrets;
+  if (!state.secrets.empty()) {
+    boost::json::error_code ec;
+    auto v = boost::json::parse(state.secrets, ec);
+    if (ec || !v.is_object()) r.fail("secrets", "the store's secrets document is not a JSON object");
+    else secrets = std::move(v.as_object());
+  }
+  if (auto p = root["providers"]) parse_providers(r, p, *c, state, secrets);
   if (auto rt = root["routes"]) parse_routes(r, rt, *c);
   if (require_state && c->routes.empty())
     r.fail("routes", "at least one route is required (in the config or the store)");

@@ -17,6 +17,7 @@
 #include "http/server.hpp"
 #include "http/url.hpp"
 #include "identity/jwt.hpp"
+#include "identity/secret_box.hpp"
 #include "policy/access.hpp"
 #include "policy/limits.hpp"
 
@@ -127,7 +128,16 @@ struct StateDocuments {
   std::int64_t limits_version = 0;
   std::string access;  // policy::Access document (policy/access.hpp)
   std::int64_t access_version = 0;
+  // {"NAME": "v1:<key id>:<sealed>"}: secrets sealed under the master key (cutover secret
+  // set). A provider names one with api_key_secret. With box, they are opened (a gateway);
+  // without, only their presence is checked (the state CLI, which has no master key).
+  std::string secrets;
+  const identity::SecretBox* box = nullptr;
 };
+
+// The associated data a secret is sealed with: a sealed value moved to another name does
+// not open.
+inline std::string secret_binding(std::string_view name) { return "cutover-secret:" + std::string(name); }
 
 // Throws ConfigError listing every problem, one per line, each with its path. The caller
 // applies command-line overrides, then shares it as std::shared_ptr<const Config>.

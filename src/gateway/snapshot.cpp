@@ -2,6 +2,8 @@
 
 #include "core/log.hpp"
 
+#include <optional>
+
 namespace cutover::gateway {
 
 SnapshotSource::SnapshotSource(std::string node_yaml, std::string store_url, std::chrono::milliseconds poll)
@@ -33,6 +35,7 @@ Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
   for (const auto& v : active.value()) {
     if (v.domain == "routes") docs.routes = v.document;
     if (v.domain == "identity") docs.identity = v.document;
+    if (v.domain == "secrets") docs.secrets = v.document;
     if (v.domain == "access") {
       docs.access = v.document;
       docs.access_version = v.version;
@@ -42,6 +45,17 @@ Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
       docs.limits_version = v.version;
     }
     prints[v.domain] = {v.version, v.sha256};
+  }
+  // Providers that name a sealed secret need the master key, from this gateway's
+  // environment; without it they are a clear error, never an empty key.
+  std::optional<identity::SecretBox> box;
+  if (docs.routes.find("\"api_key_secret\"") != std::string::npos) {
+    auto key = identity::MasterKey::from_env();
+    if (!key)
+      return Error(ErrorCode::kUnavailable, "providers use api_key_secret but the master key is unusable: " +
+                                                key.error().message());
+    box.emplace(std::move(key.value()));
+    docs.box = &*box;
   }
   std::shared_ptr<Config> config;
   try {

@@ -37,6 +37,7 @@ std::vector<std::string> check_state_documents(const store::DomainDocuments& doc
   if (auto it = docs.find("identity"); it != docs.end()) state.identity = it->second;
   if (auto it = docs.find("limits"); it != docs.end()) state.limits = it->second;
   if (auto it = docs.find("access"); it != docs.end()) state.access = it->second;
+  if (auto it = docs.find("secrets"); it != docs.end()) state.secrets = it->second;
   try {
     validate_state(state);
     return {};
