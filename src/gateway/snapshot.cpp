@@ -1,6 +1,7 @@
 #include "gateway/snapshot.hpp"
 
 #include "core/log.hpp"
+#include "store/postgres/state_listener.hpp"
 
 #include <optional>
 
@@ -102,11 +103,29 @@ void SnapshotSource::set_degraded(bool d, const std::string& why) {
 }
 
 void SnapshotSource::run() {
+  // PostgreSQL: LISTEN for the NOTIFY every apply/rollback sends, so a change is seen at
+  // once; polling the counter every poll_ stays as the fallback (and is all SQLite has).
+  std::unique_ptr<store::postgres::StateListener> listener;
   for (;;) {
-    {
+    if (!listener && store_ && store_->backend() == "postgres") {
+      auto l = store::postgres::StateListener::open(store_url_);
+      if (l) listener = std::move(l.value());
+    }
+    if (listener) {
+      // Short waits keep stop() prompt; the counter is still read every poll_ regardless.
+      auto w = listener->wait(std::min(poll_, std::chrono::milliseconds(200)));
+      if (!w) listener.reset();  // connection lost: poll until it is back
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) return;
+      }
+      bool notified = w && w.value().has_value();
+      if (!notified && std::chrono::steady_clock::now() - last_poll_ < poll_) continue;
+    } else {
       std::unique_lock lock(mu_);
       if (cv_.wait_for(lock, poll_, [this] { return stop_; })) return;
     }
+    last_poll_ = std::chrono::steady_clock::now();
     Result<std::shared_ptr<Config>> next = Error(ErrorCode::kUnavailable, "");
     if (store_ && std::chrono::steady_clock::now() - last_expiry_ > std::chrono::minutes(1)) {
       last_expiry_ = std::chrono::steady_clock::now();

@@ -2,8 +2,8 @@
 //
 // The gateway serves every request from an immutable Config (a snapshot); this source
 // builds one from the node file overlaid by the store's active documents, then watches the
-// store's change counter and swaps in a new snapshot when it moves (within one poll
-// interval). In-flight requests keep the snapshot they began with (they hold a
+// store (PostgreSQL: LISTEN/NOTIFY, at once; always also polling the change counter every
+// poll interval) and swaps in a new snapshot when it moves. In-flight requests keep the snapshot they began with (they hold a
 // shared_ptr). If the store becomes unreachable the last snapshot keeps serving and the
 // source reports degraded; it recovers by itself.
 #pragma once
@@ -65,6 +65,7 @@ class SnapshotSource final {
   std::unique_ptr<store::Store> store_;
   std::int64_t seen_counter_ = -1;
   std::chrono::steady_clock::time_point last_expiry_{};
+  std::chrono::steady_clock::time_point last_poll_{};
   Publish publish_;
   Health health_;
   void set_degraded(bool d, const std::string& why);

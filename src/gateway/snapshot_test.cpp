@@ -75,6 +75,24 @@ TEST_P(SnapshotTest, AStoreWithoutStateFallsBackToTheFileAndRejectsUnusableState
   EXPECT_TRUE(good.load());
 }
 
+TEST_P(SnapshotTest, PostgresChangesArriveByNotifyNotByPolling) {
+  if (!postgres()) GTEST_SKIP() << "SQLite has no NOTIFY: it polls";
+  auto writer = open_migrated();
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->state().apply({{"routes", routes_doc("one")}, {"identity", identity_doc()}}, "t", ""));
+  SnapshotSource source(kNode, url(), 10s);  // polling alone would take 10 s
+  ASSERT_TRUE(source.load());
+  std::atomic<int> published{0};
+  source.start([&](std::shared_ptr<Config>) { ++published; }, [](bool) {});
+  std::this_thread::sleep_for(300ms);  // let the listener connect
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(writer->state().apply({{"routes", routes_doc("two")}}, "t", ""));
+  while (published.load() == 0 && std::chrono::steady_clock::now() - t0 < 5s) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(published.load(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  source.stop();
+}
+
 TEST_P(SnapshotTest, ExpiresRateWindowsThatHaveEnded) {
   auto writer = open_migrated();
   ASSERT_TRUE(writer);
