@@ -32,11 +32,23 @@ async function apply(dir, storeUrl, yaml) {
 const chat = (gw) => h.postJson(`${gw.baseUrl}/chat/completions`,
   { model: 'chat', messages: [{ role: 'user', content: 'hello' }] }, { headers: { authorization: `Bearer ${KEY}` } });
 
+const ADMIN_TOKEN = h.secret('admin');
+
 async function startPair(dir, storeUrl) {
-  const node = { listen: '127.0.0.1:0', log: { level: 'info', access: true } };
-  const blue = await h.startGateway(node, { dir, args: ['--store', storeUrl, '--color', 'blue'] });
-  const green = await h.startGateway(node, { dir, args: ['--store', storeUrl, '--color', 'green'] });
+  const node = { listen: '127.0.0.1:0', log: { level: 'info', access: true },
+                 admin: { listen: '127.0.0.1:0', token_env: 'E2E_ADMIN_TOKEN' } };
+  const env = { E2E_ADMIN_TOKEN: ADMIN_TOKEN };
+  const blue = await h.startGateway(node, { dir, args: ['--store', storeUrl, '--color', 'blue'], env });
+  const green = await h.startGateway(node, { dir, args: ['--store', storeUrl, '--color', 'green'], env });
   return [blue, green];
+}
+
+// GET /admin/state on a gateway's admin listener (its address is in the "admin listening" log line).
+async function adminState(gw, token = ADMIN_TOKEN) {
+  const line = gw.lines.find((l) => l.includes('"admin listening"'));
+  assert.ok(line, 'no admin listener');
+  const address = JSON.parse(line).address;
+  return h.get(`http://${address}/admin/state`, { headers: { authorization: `Bearer ${token}` } });
 }
 
 for (const backend of ['sqlite', 'postgres']) {
@@ -94,6 +106,11 @@ for (const backend of ['sqlite', 'postgres']) {
       const states = await Promise.all(pair.map(async (gw) => (await (await h.get(`${gw.url}/readyz`)).json()).state));
       assert.deepEqual(states[0], states[1]);
       assert.ok(states[0].routes.sha256.length === 64);
+      const admin = await Promise.all(pair.map(async (gw) => (await adminState(gw)).json()));
+      assert.deepEqual(admin[0].domains, admin[1].domains);
+      assert.deepEqual(admin.map((a) => a.color), ['blue', 'green']);
+      assert.equal(admin[0].domains.routes.version, 2);
+      assert.equal((await adminState(pair[0], 'wrong')).status, 401);
       for (const gw of pair) await gw.stop(5000);
       procs = [];
     });
