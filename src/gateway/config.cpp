@@ -360,11 +360,12 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
       std::string listen = "127.0.0.1:0", env;
       r.get(a, "admin", "listen", listen);
       r.get(a, "admin", "token_env", env);
-      auto colon = listen.rfind(':');
-      int port = -1;
-      if (colon != std::string::npos) try { port = std::stoi(listen.substr(colon + 1)); } catch (...) {}
-      if (port < 0 || port > 65535) r.fail("admin.listen", "expected HOST:PORT");
-      else { c->admin_host = listen.substr(0, colon); c->admin_port = static_cast<std::uint16_t>(port); }
+      if (auto hp = http::parse_host_port(listen); !hp) {
+        r.fail("admin.listen", hp.error().message());
+      } else {
+        c->admin_host = hp->host;
+        c->admin_port = hp->port;
+      }
       if (env.empty()) r.fail("admin.token_env", "required: the environment variable holding the admin token");
       else c->admin_token = from_env(r, "admin.token_env", env);
     }
@@ -373,20 +374,11 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
   std::string listen;
   r.get(root, "", "listen", listen);
   if (!listen.empty()) {
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos) {
-      r.fail("listen", "expected HOST:PORT");
+    if (auto hp = http::parse_host_port(listen); !hp) {
+      r.fail("listen", hp.error().message());
     } else {
-      c->listen_host = listen.substr(0, colon);
-      if (c->listen_host.size() > 2 && c->listen_host.front() == '[')
-        c->listen_host = c->listen_host.substr(1, c->listen_host.size() - 2);
-      try {
-        int port = std::stoi(listen.substr(colon + 1));
-        if (port < 0 || port > 65535) throw std::out_of_range("port");
-        c->listen_port = static_cast<std::uint16_t>(port);
-      } catch (const std::exception&) {
-        r.fail("listen", "invalid port in '" + listen + "'");
-      }
+      c->listen_host = hp->host;
+      c->listen_port = hp->port;
     }
   }
   r.get(root, "", "color", c->color);

@@ -55,4 +55,21 @@ Result<Url> parse_url(std::string_view text) {
   return u;
 }
 
+Result<HostPort> parse_host_port(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos)
+    return Error(ErrorCode::kInvalidRequest, "expected HOST:PORT, got '" + std::string(text) + "'");
+  HostPort hp;
+  std::string_view host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  hp.host = host;
+  auto p = text.substr(colon + 1);
+  unsigned v = 0;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+  if (p.empty() || ec != std::errc{} || ptr != p.data() + p.size() || v > 65535)
+    return Error(ErrorCode::kInvalidRequest, "invalid port in '" + std::string(text) + "'");
+  hp.port = static_cast<std::uint16_t>(v);
+  return hp;
+}
+
 }  // namespace cutover::http

@@ -1,6 +1,7 @@
 // Base URLs of upstreams: http(s)://host[:port][/prefix].
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,13 @@ struct Url {
 
 // Errors name what is wrong ("base_url must start with http:// or https://").
 Result<Url> parse_url(std::string_view text);
+
+// A listen address: "127.0.0.1:8080", "[::1]:0" (brackets removed), ":8080" (host left
+// empty: the caller picks the default). Port 0..65535, digits only.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+Result<HostPort> parse_host_port(std::string_view text);
 
 }  // namespace cutover::http

@@ -38,5 +38,21 @@ TEST(Url, RejectsWhatWeCannotUse) {
   }
 }
 
+TEST(HostPort, ListenAddresses) {
+  auto v4 = parse_host_port("127.0.0.1:8080");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->host, "127.0.0.1");
+  EXPECT_EQ(v4->port, 8080);
+  auto v6 = parse_host_port("[::1]:0");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 0);
+  EXPECT_EQ(parse_host_port(":9000")->host, "");
+  EXPECT_NE(parse_host_port("localhost").error().message().find("expected HOST:PORT, got 'localhost'"),
+            std::string::npos);
+  for (const char* bad : {"h:", "h:65536", "h:80abc", "h:-1", "h: 80"})
+    EXPECT_NE(parse_host_port(bad).error().message().find("invalid port"), std::string::npos) << bad;
+}
+
 }  // namespace
 }  // namespace cutover::http
