@@ -1,5 +1,6 @@
 #include "gateway/snapshot.hpp"
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "store/postgres/state_listener.hpp"
 
@@ -129,9 +130,7 @@ void SnapshotSource::run() {
     Result<std::shared_ptr<Config>> next = Error(ErrorCode::kUnavailable, "");
     if (store_ && std::chrono::steady_clock::now() - last_expiry_ > std::chrono::minutes(1)) {
       last_expiry_ = std::chrono::steady_clock::now();
-      auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch()).count();
-      if (Status st = expire_counters(now); !st)
+      if (Status st = expire_counters(unix_seconds()); !st)
         log::warn("rate-limit counter expiry failed", {{"error", st.error().message()}});
     }
     if (!store_ || seen_counter_ < 0) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/clock.hpp"
+
 namespace cutover::gateway {
 
 Status Authenticate::check_jwt(RequestContext& ctx, std::string_view token) {
@@ -10,9 +12,7 @@ Status Authenticate::check_jwt(RequestContext& ctx, std::string_view token) {
   if (issuers.empty())
     return Error(ErrorCode::kUnauthenticated,
                  "JWT bearer tokens are not accepted here: no JWT issuer is configured. Use an API key.");
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
-  auto claims = identity::verify_jwt(token, issuers, now);
+  auto claims = identity::verify_jwt(token, issuers, unix_seconds());
   if (!claims) return std::move(claims.error());
   ctx.jwt_identity.id = claims->iss + "#" + claims->sub;
   ctx.jwt_identity.tenant = claims->tenant;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "policy/limits.hpp"
 
@@ -9,11 +10,6 @@ namespace cutover::gateway {
 namespace net = http::net;
 
 namespace {
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string version_tag(const policy::Limits& l) { return "limits policy v" + std::to_string(l.version); }
 
@@ -34,7 +30,7 @@ net::awaitable<Status> RateLimit::run(RequestContext& ctx) {
                         version_tag(lim) + ").");
   if (!counters_ || lim.rate.empty()) co_return Status{};
 
-  const std::int64_t now = unix_now(), window = policy::minute_window(now);
+  const std::int64_t now = unix_seconds(), window = policy::minute_window(now);
   const std::int64_t reserve = policy::tokens_to_reserve(ctx.max_tokens, ctx.request.body().size());
   for (const auto& rule : lim.rate) {
     bool by_key = rule.scope == policy::RateRule::Scope::kKey;

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
 #include "gateway/pipeline.hpp"
@@ -185,8 +186,7 @@ net::awaitable<Status> Upstream::attempt(RequestContext& ctx, const Target& targ
   if (status == 429) {
     Error e(ErrorCode::kUpstreamRateLimited,
             "provider '" + p.name + "' is rate limiting: " + std::string(error_message_of(res.body())));
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (auto ra = parse_retry_after(res[bhttp::field::retry_after], now)) e.with_retry_after(*ra);
+    if (auto ra = parse_retry_after(res[bhttp::field::retry_after], unix_seconds())) e.with_retry_after(*ra);
     e.with_upstream_status(status);
     co_return e;
   }
