@@ -107,12 +107,8 @@ Status take_migration_lock(sql::Connection& c) {
   return {};
 }
 
-Status apply_one(sql::Connection& c, const Migration& m) {
-  sql::WriteTransaction tx(c);
-  if (Status s = tx.begin(); !s.ok()) return s;
-  if (Status s = take_migration_lock(c); !s.ok()) return s;
-  if (Status s = c.exec_script(kBootstrap); !s.ok()) return s;
-  // Under the lock: another process may have applied it (or contracted) meanwhile.
+// The database's schema version, once it is known that this binary can read it.
+Result<int> readable_schema_version(sql::Connection& c) {
   auto version = read_schema_version(c);
   if (!version.ok()) return version.error();
   auto min_reader = read_min_reader_version(c);
@@ -120,7 +116,17 @@ Status apply_one(sql::Connection& c, const Migration& m) {
   if (Status s = check_reader_compatible(*version, *min_reader, Store::known_schema_version(),
                                          c.display_url());
       !s.ok())
-    return s;
+    return s.error();
+  return *version;
+}
+
+Status apply_one(sql::Connection& c, const Migration& m) {
+  sql::WriteTransaction tx(c);
+  if (Status s = tx.begin(); !s.ok()) return s;
+  if (Status s = take_migration_lock(c); !s.ok()) return s;
+  if (Status s = c.exec_script(kBootstrap); !s.ok()) return s;
+  // Under the lock: another process may have applied it (or contracted) meanwhile.
+  if (auto version = readable_schema_version(c); !version.ok()) return version.error();
   auto done = c.query("SELECT count(*) FROM schema_migrations WHERE version = $1",
                       {std::int64_t{m.version}});
   if (!done.ok()) return done.error();
@@ -182,14 +188,8 @@ Result<int> read_min_reader_version(sql::Connection& c) {
 }
 
 Status migrate(sql::Connection& c, int target) {
-  auto version = read_schema_version(c);
+  auto version = readable_schema_version(c);
   if (!version.ok()) return version.error();
-  auto min_reader = read_min_reader_version(c);
-  if (!min_reader.ok()) return min_reader.error();
-  if (Status s = check_reader_compatible(*version, *min_reader, Store::known_schema_version(),
-                                         c.display_url());
-      !s.ok())
-    return s;
   for (const Migration& m : kMigrations) {
     if (m.version > target || m.version <= *version) continue;
     if (Status s = apply_one(c, m); !s.ok()) return s;
