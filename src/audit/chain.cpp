@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+
 namespace cutover::audit {
 namespace {
 
@@ -9,7 +10,28 @@ EVP_PKEY* raw(const Pkey& k) { return static_cast<EVP_PKEY*>(k.get()); }
 
 std::string key_id_of(std::string_view public_raw) { return to_hex(sha256(public_raw)).substr(0, 16); }
 
+constexpr std::string_view kHeadTag{"cutover-audit-head-v1\0", 22};
+
+void append_be64(std::string& out, std::int64_t v) {
+  auto u = static_cast<std::uint64_t>(v);
+  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((u >> shift) & 0xff);
+}
+
 }  // namespace
+
+std::string key_id_of_public(std::string_view public_raw32) { return key_id_of(public_raw32); }
+
+std::string head_signing_input(std::int64_t seq, std::int64_t time_unix_ns, const Sha256& hash) {
+  std::string s(kHeadTag);
+  append_be64(s, seq);
+  append_be64(s, time_unix_ns);
+  s.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+  return s;
+}
+
+Head sign_head(std::int64_t seq, std::int64_t time_unix_ns, const Sha256& hash, const Signer& s) {
+  return Head{seq, time_unix_ns, hash, s.key_id(), s.sign(head_signing_input(seq, time_unix_ns, hash))};
+}
 
 void PkeyDeleter::operator()(void* p) const { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); }
 
@@ -58,7 +80,7 @@ std::string Signer::private_raw() const {
   return out;
 }
 
-Status Keyring::add(std::string_view public_raw32) {
+Status Keyring::add(std::string_view public_raw32, std::int64_t retired_at_unix_ns) {
   EVP_PKEY* k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
                                             reinterpret_cast<const unsigned char*>(public_raw32.data()),
                                             public_raw32.size());
@@ -66,15 +88,33 @@ Status Keyring::add(std::string_view public_raw32) {
     EVP_PKEY_free(k);
     return Error(ErrorCode::kInvalidRequest, "not an Ed25519 public key (32 bytes)");
   }
-  keys_[key_id_of(public_raw32)].reset(k);
+  Key& key = keys_[key_id_of(public_raw32)];
+  key.pkey.reset(k);
+  key.retired_at = retired_at_unix_ns;
   return {};
+}
+
+std::vector<std::string> Keyring::public_keys() const {
+  std::vector<std::string> out;
+  for (const auto& [id, key] : keys_) {
+    std::string bytes(32, '\0');
+    std::size_t n = bytes.size();
+    EVP_PKEY_get_raw_public_key(raw(key.pkey), reinterpret_cast<unsigned char*>(bytes.data()), &n);
+    out.push_back(std::move(bytes));
+  }
+  return out;
+}
+
+bool Keyring::retired_at(const std::string& key_id, std::int64_t time_unix_ns) const {
+  auto it = keys_.find(key_id);
+  return it != keys_.end() && it->second.retired_at != 0 && it->second.retired_at <= time_unix_ns;
 }
 
 bool Keyring::verify(const std::string& key_id, const std::string& message, const std::string& signature) const {
   auto it = keys_.find(key_id);
   if (it == keys_.end() || signature.size() != 64) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, raw(it->second)) == 1 &&
+  bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, raw(it->second.pkey)) == 1 &&
             EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                              reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
@@ -88,32 +128,6 @@ void seal(Entry& e, const Sha256& prev_hash, const Signer* signer) {
     e.key_id = signer->key_id();
     e.signature = signer->sign(signing_input(e.hash));
   }
-}
-
-Verdict verify_chain(const std::vector<Entry>& entries, const Keyring& keys, std::int64_t first_seq,
-                     const Sha256& prev_hash) {
-  Verdict v;
-  std::int64_t expect = first_seq;
-  Sha256 prev = prev_hash;
-  auto bad = [&](std::int64_t seq, std::string what) {
-    v.ok = false;
-    v.first_bad_seq = seq;
-    v.what = std::move(what);
-    return v;
-  };
-  for (const Entry& e : entries) {
-    if (e.seq < expect) return bad(e.seq, "duplicate or out-of-order seq " + std::to_string(e.seq));
-    if (e.seq > expect) return bad(expect, "missing seq " + std::to_string(expect));
-    if (!constant_time_equal(e.prev_hash, prev)) return bad(e.seq, "broken link: prev_hash is not the hash of seq " + std::to_string(e.seq - 1));
-    if (!constant_time_equal(chain_hash(e.prev_hash, canonical(e)), e.hash))
-      return bad(e.seq, "hash mismatch: the entry was changed after it was written");
-    if (!keys.knows(e.key_id)) return bad(e.seq, "unknown key id '" + e.key_id + "'");
-    if (!keys.verify(e.key_id, signing_input(e.hash), e.signature)) return bad(e.seq, "bad signature");
-    prev = e.hash;
-    ++expect;
-    ++v.entries;
-  }
-  return v;
 }
 
 }  // namespace cutover::audit

@@ -1,5 +1,6 @@
-// Sealing entries into the chain and verifying a range offline (entry-mode signatures;
-// group-commit batches with signed chain heads come with the audit store).
+// Sealing entries into the chain and verifying a range offline, in both signing modes:
+// entry mode (every entry signed) and batch mode (each group-commit batch ends with a
+// signed chain head that covers every entry before it through the hashes).
 #pragma once
 
 #include <map>
@@ -34,15 +35,39 @@ class Signer final {
 };
 
 // Public keys by key id; old keys stay so that old entries keep verifying after rotation.
+// A key retired at T verifies signatures made before T only (retired_at 0: in service).
 class Keyring final {
  public:
-  Status add(std::string_view public_raw32);
+  Status add(std::string_view public_raw32, std::int64_t retired_at_unix_ns = 0);
   bool verify(const std::string& key_id, const std::string& message, const std::string& signature) const;
   bool knows(const std::string& key_id) const { return keys_.count(key_id) != 0; }
+  // True when key_id was retired at or before time_unix_ns.
+  bool retired_at(const std::string& key_id, std::int64_t time_unix_ns) const;
+  std::size_t size() const { return keys_.size(); }
+  // Raw public keys (for checkpoint note verifiers).
+  std::vector<std::string> public_keys() const;
 
  private:
-  std::map<std::string, Pkey> keys_;
+  struct Key {
+    Pkey pkey;
+    std::int64_t retired_at = 0;
+  };
+  std::map<std::string, Key> keys_;
 };
+
+std::string key_id_of_public(std::string_view public_raw32);
+
+// A signed chain head (batch mode): signature over head_signing_input(seq, time, hash).
+struct Head {
+  std::int64_t seq = 0;
+  std::int64_t time_unix_ns = 0;
+  Sha256 hash{};
+  std::string key_id;
+  std::string signature;  // 64 raw bytes
+};
+// "cutover-audit-head-v1" 0x00 || seq (8 bytes, big-endian) || time (8 bytes) || hash
+std::string head_signing_input(std::int64_t seq, std::int64_t time_unix_ns, const Sha256& hash);
+Head sign_head(std::int64_t seq, std::int64_t time_unix_ns, const Sha256& hash, const Signer& s);
 
 // Links e after prev (prev_hash, hash) and signs it when signer is given.
 void seal(Entry& e, const Sha256& prev_hash, const Signer* signer);
@@ -56,8 +81,15 @@ struct Verdict {
 
 // Verifies entries (in the order given) as the continuation of a chain whose last entry
 // had seq first_seq - 1 and hash prev_hash: sequence continuity, links, hashes and
-// signatures. Names the first bad seq and what is wrong with it.
-Verdict verify_chain(const std::vector<Entry>& entries, const Keyring& keys, std::int64_t first_seq,
-                     const Sha256& prev_hash);
+// signatures. An entry without a signature must be covered by a signed head in `heads`
+// at its seq or later within the range. Names the first bad seq and what is wrong with
+// it. (audit/verifier.hpp does the same incrementally, with checkpoints: this is it over
+// vectors, in verifier.cpp.)
+Verdict verify_chain(const std::vector<Entry>& entries, const std::vector<Head>& heads,
+                     const Keyring& keys, std::int64_t first_seq, const Sha256& prev_hash);
+inline Verdict verify_chain(const std::vector<Entry>& entries, const Keyring& keys,
+                            std::int64_t first_seq, const Sha256& prev_hash) {
+  return verify_chain(entries, {}, keys, first_seq, prev_hash);
+}
 
 }  // namespace cutover::audit

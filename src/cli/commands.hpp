@@ -11,6 +11,7 @@ void add_mockllm_command(CLI::App& app);
 void add_store_command(CLI::App& app);
 void add_state_command(CLI::App& app);
 void add_secret_command(CLI::App& app);
+void add_audit_command(CLI::App& app);
 
 // The exit code of the command that ran.
 int exit_code();

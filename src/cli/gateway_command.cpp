@@ -1,7 +1,9 @@
 // `cutover gateway`: the data plane of one environment (one color).
+#include <atomic>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "audit/writer.hpp"
 #include "core/log.hpp"
 #include "gateway/config.hpp"
 #include "gateway/admin.hpp"
@@ -76,7 +78,31 @@ int run_gateway(const GatewayArgs& a) {
 
   std::unique_ptr<gateway::Counters> counters;
   if (!store_url.empty()) counters = std::make_unique<gateway::Counters>(store_url);
-  gateway::Service service(config, has_state, counters.get());
+  // The audit log lives in the store: every API request is recorded there, durably,
+  // before its response completes (docs/AUDIT.md). The signing key follows the snapshot.
+  std::unique_ptr<audit::Writer> audit_writer;
+  std::atomic<gateway::Service*> service_ptr{nullptr};
+  if (!store_url.empty() && config->audit.enabled) {
+    const gateway::AuditSettings& s = config->audit;
+    audit::WriterOptions o;
+    o.store_url = store_url;
+    o.mode = s.mode;
+    o.max_batch = s.max_batch;
+    o.fail_open = s.fail_open;
+    o.spool_path = s.spool_path;
+    o.checkpoint_every = s.checkpoint_every;
+    o.checkpoint_interval = s.checkpoint_interval;
+    audit_writer = std::make_unique<audit::Writer>(o, [&service_ptr]() -> audit::SignerRef {
+      gateway::Service* s = service_ptr.load();
+      if (!s) return {nullptr, "the gateway is starting"};
+      auto c = s->config();
+      return {c->audit_signer, c->audit_signer_problem};
+    });
+  } else if (!store_url.empty()) {
+    log::warn("audit log disabled (audit.enabled: false): requests are served unrecorded");
+  }
+  gateway::Service service(config, has_state, counters.get(), audit_writer.get());
+  service_ptr = &service;
   // Per-domain versions and fingerprints of the state in use (/readyz, /admin/state).
   auto state_report = [s = source.get()] {
     boost::json::object o;
@@ -141,6 +167,7 @@ int run_gateway(const GatewayArgs& a) {
   server.drain(config->drain_timeout);
   if (admin_server) admin_server->drain(std::chrono::seconds(1));
   if (source) source->stop();
+  audit_writer.reset();  // writes what is still queued
   log::info("stopped");
   return 0;
 }

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   cutover::cli::add_store_command(app);
   cutover::cli::add_state_command(app);
   cutover::cli::add_secret_command(app);
+  cutover::cli::add_audit_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "cli/commands.hpp"
+#include "cli/secrets.hpp"
 #include "cli/store_args.hpp"
 #include "gateway/config.hpp"
 #include "store/secrets_document.hpp"
@@ -17,14 +18,6 @@ struct SecretArgs {
   std::string store_url, name, from_env, master_key_file;
   bool from_stdin = false;
 };
-
-Result<std::string> active_secrets(store::Store& s) {
-  auto active = s.state().active();
-  if (!active) return std::move(active.error());
-  for (const auto& v : active.value())
-    if (v.domain == "secrets") return v.document;
-  return std::string();
-}
 
 int run_set(const SecretArgs& a) {
   auto fail = [](const std::string& why) {
@@ -45,19 +38,12 @@ int run_set(const SecretArgs& a) {
   auto key = a.master_key_file.empty() ? identity::MasterKey::from_env()
                                        : identity::MasterKey::from_file(a.master_key_file);
   if (!key) return fail(key.error().message());
-  identity::SecretBox box(key.value());
   auto s = open_store_or_report(a.store_url, true, "secret set");
   if (!s) return 1;
-  auto current = active_secrets(*s);
-  if (!current) return fail(current.error().message());
-  auto secrets = store::parse_secrets(current.value());
-  if (!secrets) return fail(secrets.error().message());
-  secrets.value()[a.name] = box.seal(value, gateway::secret_binding(a.name));
-  auto applied = s->state().apply({{"secrets", store::secrets_document(secrets.value())}}, "cli:secret set",
-                                  "set " + a.name);
-  if (!applied) return fail(applied.error().message());
+  auto version = store_secret(*s, key.value(), a.name, value, "cli:secret set");
+  if (!version) return fail(version.error().message());
   std::cout << "secret " << a.name << " sealed with master key " << key.value().id() << " (secrets v"
-            << (applied.value().empty() ? 0 : applied.value().front().version) << ")\n";
+            << version.value() << ")\n";
   return 0;
 }
 
@@ -78,6 +64,28 @@ int run_list(const SecretArgs& a) {
 }
 
 }  // namespace
+
+Result<std::string> active_secrets(store::Store& s) {
+  auto active = s.state().active();
+  if (!active) return std::move(active.error());
+  for (const auto& v : active.value())
+    if (v.domain == "secrets") return v.document;
+  return std::string();
+}
+
+Result<std::int64_t> store_secret(store::Store& s, const identity::MasterKey& key, std::string_view name,
+                                  std::string_view value, std::string_view author) {
+  identity::SecretBox box(key);
+  auto current = active_secrets(s);
+  if (!current) return std::move(current.error());
+  auto secrets = store::parse_secrets(current.value());
+  if (!secrets) return std::move(secrets.error());
+  secrets.value()[std::string(name)] = box.seal(value, gateway::secret_binding(name));
+  auto applied = s.state().apply({{"secrets", store::secrets_document(secrets.value())}}, author,
+                                 "set " + std::string(name));
+  if (!applied) return std::move(applied.error());
+  return applied.value().empty() ? std::int64_t{0} : applied.value().front().version;
+}
 
 void add_secret_command(CLI::App& app) {
   auto args = std::make_shared<SecretArgs>();

@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/audit_common.hpp"
 #include "cli/commands.hpp"
 #include "cli/store_args.hpp"
 #include "core/hash.hpp"
@@ -116,6 +117,19 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+// "access=3,identity=2,...": what is in force now, for the control entry.
+std::string versions_in_force(store::Store& s) {
+  auto active = s.state().active();
+  if (!active) return "";
+  std::string out;
+  for (const auto& v : active.value()) {
+    if (v.domain == "secrets") continue;
+    if (!out.empty()) out += ',';
+    out += v.domain + "=" + std::to_string(v.version);
+  }
+  return out;
+}
+
 int run_apply(const StateArgs& a) {
   auto file = load_file("apply", a.file);
   if (!file) return 1;
@@ -154,7 +168,20 @@ int run_apply(const StateArgs& a) {
                   << "\u2026)\n";
     }
   }
-  if (a.dry_run) std::cout << "dry run: nothing was written\n";
+  if (a.dry_run) {
+    std::cout << "dry run: nothing was written\n";
+    return 0;
+  }
+  if (!out->created.empty()) {
+    std::string detail;
+    for (const auto& v : out->created)
+      detail += (detail.empty() ? "" : ", ") + v.domain + " v" + std::to_string(v.version) + " sha256 " +
+                short_sha(v.sha256, 16);
+    if (!record_control(*s, {"state.apply", detail, a.author.empty() ? default_author() : a.author,
+                             versions_in_force(*s), ""},
+                        "state apply"))
+      return 1;
+  }
   return 0;
 }
 
@@ -268,9 +295,16 @@ int run_rollback(const StateArgs& a, bool has_to) {
   }
   if (out->active.version == out->from_version)
     std::cout << a.domain << ": v" << out->active.version << " is already active\n";
-  else
+  else {
     std::cout << a.domain << ": v" << out->active.version << " active (was v" << out->from_version
               << "; sha256 " << short_sha(out->active.sha256, 8) << "\u2026)\n";
+    if (!record_control(*s, {"state.rollback",
+                             a.domain + " v" + std::to_string(out->from_version) + " -> v" +
+                                 std::to_string(out->active.version),
+                             a.author.empty() ? default_author() : a.author, versions_in_force(*s), ""},
+                        "state rollback"))
+      return 1;
+  }
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "core/hash.hpp"
 
+#include <openssl/evp.h>
+
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -8,6 +10,20 @@ namespace cutover {
 Sha256 sha256(std::string_view data) {
   Sha256 out;
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  return out;
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void Sha256Stream::update(std::string_view bytes) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size());
+}
+Sha256 Sha256Stream::finish() {
+  Sha256 out;
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out.data(), &n);
   return out;
 }
 

@@ -16,6 +16,20 @@ inline std::string to_hex(const Sha256& d) { return to_hex(d.data(), d.size()); 
 // Parses 64 hex characters; false when malformed.
 bool parse_sha256_hex(std::string_view hex, Sha256& out);
 
+// SHA-256 over bytes that arrive in pieces (a streamed response).
+class Sha256Stream final {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::string_view bytes);
+  Sha256 finish();  // once
+
+ private:
+  void* ctx_;  // EVP_MD_CTX*
+};
+
 // Equal in time that depends only on the length.
 bool constant_time_equal(const Sha256& a, const Sha256& b);
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "http/client.hpp"
+#include "identity/base64.hpp"
 
 namespace cutover::gateway {
 namespace {
@@ -327,7 +328,59 @@ void overlay(YAML::Node& root, const std::string& domain, const std::string& doc
   for (const char* s : sections) root[s] = doc[s] ? doc[s] : YAML::Node(YAML::NodeType::Sequence);
 }
 
+void parse_audit(Reader& r, const YAML::Node& a, Config& c) {
+  if (!r.is_map(a, "audit")) return;
+  r.only_keys(a, "audit", {"enabled", "mode", "on_failure", "spool", "max_batch", "checkpoint_every",
+                           "checkpoint_interval_ms", "node_id"});
+  AuditSettings& s = c.audit;
+  std::string mode = "batch", on_failure = "closed";
+  int max_batch = static_cast<int>(s.max_batch);
+  r.get(a, "audit", "enabled", s.enabled);
+  r.get(a, "audit", "mode", mode);
+  r.get(a, "audit", "on_failure", on_failure);
+  r.get(a, "audit", "spool", s.spool_path);
+  r.get(a, "audit", "max_batch", max_batch);
+  r.get(a, "audit", "checkpoint_every", s.checkpoint_every);
+  r.get_ms(a, "audit", "checkpoint_interval_ms", s.checkpoint_interval);
+  r.get(a, "audit", "node_id", s.node_id);
+  if (mode == "batch") s.mode = audit::SignMode::kBatch;
+  else if (mode == "entry") s.mode = audit::SignMode::kEntry;
+  else r.fail("audit.mode", "expected batch (one signed chain head per group commit) or entry (every entry signed)");
+  if (on_failure == "closed") s.fail_open = false;
+  else if (on_failure == "open") s.fail_open = true;
+  else r.fail("audit.on_failure", "expected closed (503 when the audit log cannot be written) or open (spool locally)");
+  if (s.fail_open && s.spool_path.empty())
+    r.fail("audit.spool", "required with on_failure: open (a local file for entries the store could not take)");
+  if (max_batch < 1 || max_batch > 65'536) r.fail("audit.max_batch", "must be between 1 and 65536");
+  else s.max_batch = static_cast<std::size_t>(max_batch);
+  if (s.checkpoint_every < 1) r.fail("audit.checkpoint_every", "must be at least 1");
+}
+
+void adopt_audit_signer(const boost::json::object& secrets, const StateDocuments& state, Config& c) {
+  audit::SignerRef ref = open_audit_signer(secrets, state.box);
+  c.audit_signer = std::move(ref.signer);
+  c.audit_signer_problem = std::move(ref.problem);
+}
+
 }  // namespace
+
+audit::SignerRef open_audit_signer(const boost::json::object& secrets, const identity::SecretBox* box) {
+  const auto* sealed = secrets.if_contains(kAuditSigningKeySecret);
+  if (!sealed || !sealed->is_string())
+    return {nullptr,
+            "no audit signing key in the store's secrets: run `cutover audit keygen --store URL` "
+            "with CUTOVER_MASTER_KEY set"};
+  if (!box)
+    return {nullptr, "the audit signing key is sealed, but there is no usable master key "
+                     "(CUTOVER_MASTER_KEY)"};
+  auto raw = box->open(sealed->as_string(), secret_binding(kAuditSigningKeySecret));
+  if (!raw) return {nullptr, "the audit signing key cannot be opened: " + raw.error().message()};
+  std::string key;
+  if (identity::base64_decode_lenient(raw.value(), key))
+    if (auto signer = audit::Signer::from_private(key))
+      return {std::make_shared<const audit::Signer>(std::move(signer.value())), ""};
+  return {nullptr, "the audit signing key is not a base64 Ed25519 private key"};
+}
 
 std::shared_ptr<Config> parse_config(const std::string& text) { return parse_config(text, {}, true); }
 
@@ -353,7 +406,8 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
     else r.errors.push_back(a.error().message());
   }
   r.only_keys(root, "", {"listen", "color", "workers", "tls", "limits", "drain_timeout_ms", "log",
-                         "store", "admin", "api_keys", "jwt_issuers", "providers", "routes"});
+                         "store", "audit", "admin", "api_keys", "jwt_issuers", "providers", "routes"});
+  if (auto a = root["audit"]) parse_audit(r, a, *c);
   if (auto a = root["admin"]) {
     if (r.is_map(a, "admin")) {
       r.only_keys(a, "admin", {"listen", "token_env"});
@@ -415,6 +469,7 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
     else secrets = std::move(v.as_object());
   }
   if (auto p = root["providers"]) parse_providers(r, p, *c, state, secrets);
+  adopt_audit_signer(secrets, state, *c);
   if (auto rt = root["routes"]) parse_routes(r, rt, *c);
   if (require_state && c->routes.empty())
     r.fail("routes", "at least one route is required (in the config or the store)");

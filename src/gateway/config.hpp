@@ -13,6 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
+#include "audit/log.hpp"
 #include "core/hash.hpp"
 #include "http/server.hpp"
 #include "http/url.hpp"
@@ -69,6 +72,18 @@ struct Route {
   std::string version;  // short SHA-256 of the route's definition
 };
 
+// The audit log (issue 5; docs/AUDIT.md). On whenever the gateway has a store.
+struct AuditSettings {
+  bool enabled = true;
+  audit::SignMode mode = audit::SignMode::kBatch;
+  bool fail_open = false;  // on_failure: open (spool) instead of closed (503)
+  std::string spool_path;
+  std::size_t max_batch = 2048;
+  std::int64_t checkpoint_every = 1000;
+  milliseconds checkpoint_interval{10'000};
+  std::string node_id;  // default: host name
+};
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
@@ -81,6 +96,12 @@ struct Config {
   std::string log_level = "info";
   bool access_log = true;
   std::string store_url;  // empty: routes and keys come from this file only
+  AuditSettings audit;
+  // The audit signing key from the store's secrets ("audit.signing_key"), opened with the
+  // master key; null with the reason in audit_signer_problem.
+  std::shared_ptr<const audit::Signer> audit_signer;
+  std::string audit_signer_problem;
+  std::string state_versions;  // "access=3,identity=2,limits=7,routes=5" (from the store)
   // Admin listener (GET /admin/state); off unless admin.token_env names a set variable.
   std::string admin_host = "127.0.0.1";
   std::uint16_t admin_port = 0;
@@ -138,6 +159,10 @@ struct StateDocuments {
 // The associated data a secret is sealed with: a sealed value moved to another name does
 // not open.
 inline std::string secret_binding(std::string_view name) { return "cutover-secret:" + std::string(name); }
+// The secret holding the audit signing key: base64 of the raw 32-byte Ed25519 private key.
+inline constexpr const char* kAuditSigningKeySecret = "audit.signing_key";
+// Opens it from the parsed secrets document; null with the reason when it cannot.
+audit::SignerRef open_audit_signer(const boost::json::object& secrets, const identity::SecretBox* box);
 
 // Throws ConfigError listing every problem, one per line, each with its path. The caller
 // applies command-line overrides, then shares it as std::shared_ptr<const Config>.

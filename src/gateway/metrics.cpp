@@ -1,5 +1,7 @@
 #include "gateway/metrics.hpp"
 
+#include "audit/writer.hpp"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -132,6 +134,22 @@ std::string Metrics::render(std::size_t open_connections) const {
   out += "# HELP cutover_store_degraded 1 while the store is unreachable and the last snapshot serves.\n"
          "# TYPE cutover_store_degraded gauge\n";
   out += "cutover_store_degraded{" + color + "} " + std::to_string(store_degraded.load(kRelaxed)) + "\n";
+  out += "# HELP cutover_audit_unavailable_total Requests refused (503) because their audit entry could not be written.\n"
+         "# TYPE cutover_audit_unavailable_total counter\n";
+  out += "cutover_audit_unavailable_total{" + color + "} " + std::to_string(audit_unavailable.load(kRelaxed)) + "\n";
+  if (const audit::WriterStats* a = audit) {
+    auto line = [&](const char* name, const char* type, const char* help, auto value) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+      out += std::string(name) + "{" + color + "} " + std::to_string(value) + "\n";
+    };
+    line("cutover_audit_entries_total", "counter", "Audit entries made durable in the store.", a->appended.load(kRelaxed));
+    line("cutover_audit_batches_total", "counter", "Group-commit transactions of the audit writer.", a->batches.load(kRelaxed));
+    line("cutover_audit_append_failures_total", "counter", "Audit appends the store refused or could not take.", a->failures.load(kRelaxed));
+    line("cutover_audit_spooled_total", "counter", "Audit entries written to the local spool (fail-open).", a->spooled.load(kRelaxed));
+    line("cutover_audit_spool_pending", "gauge", "Spooled audit entries not yet in the store.", a->spool_pending.load(kRelaxed));
+    line("cutover_audit_checkpoints_total", "counter", "Signed checkpoints this process added.", a->checkpoints.load(kRelaxed));
+    line("cutover_audit_healthy", "gauge", "1 while the audit store takes appends.", a->healthy.load(kRelaxed));
+  }
   out += "# HELP cutover_open_connections Client connections open now.\n# TYPE cutover_open_connections gauge\n";
   out += "cutover_open_connections{" + color + "} " + std::to_string(open_connections) + "\n";
   out += "# HELP cutover_open_streams Streamed responses in flight now.\n# TYPE cutover_open_streams gauge\n";

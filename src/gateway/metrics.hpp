@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace cutover::audit {
+struct WriterStats;
+}
+
 namespace cutover::gateway {
 
 class Histogram final {
@@ -42,6 +46,8 @@ class Metrics final {
   std::atomic<int> store_degraded{0};
   std::atomic<std::uint64_t> rate_limited{0};             // refused by a shared rate counter
   std::atomic<std::uint64_t> rate_limit_store_errors{0};  // admitted because the store failed
+  std::atomic<std::uint64_t> audit_unavailable{0};        // 503: the audit entry could not be written
+  const audit::WriterStats* audit = nullptr;              // the audit writer's counters, if any
 
   void count_request(std::size_t route, int status);
   void count_tokens(std::size_t route, std::int64_t in, std::int64_t out);

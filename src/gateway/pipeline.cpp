@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "gateway/stages/audit.hpp"
 #include "gateway/stages/authenticate.hpp"
 #include "gateway/stages/decode.hpp"
 #include "gateway/stages/rate_limit.hpp"
@@ -12,6 +13,9 @@ namespace cutover::gateway {
 
 std::vector<std::unique_ptr<Stage>> default_stages(PipelineDeps deps) {
   std::vector<std::unique_ptr<Stage>> s;
+  // 0. Whether the request may run at all: unrecorded requests are not served (fail
+  //    closed). Its entry is sealed when the response is about to complete.
+  s.push_back(std::make_unique<AuditStage>(deps.audit, deps.metrics));
   // 1. Nothing else runs for a caller we do not know; not even the body is parsed.
   s.push_back(std::make_unique<Authenticate>());
   // 2. Parse and check the body once; later stages read typed fields, never raw JSON text.
@@ -52,11 +56,29 @@ http::net::awaitable<void> Pipeline::run(RequestContext& ctx) {
   }
   if (stopped) {
     // A stream that already started cannot turn into an error response; the upstream
-    // stage has ended it with an error event.
-    if (!ctx.exchange.responded()) co_await respond_error(ctx, *stopped);
+    // stage has ended it with an error event (and sealed its entry).
+    if (!ctx.exchange.responded()) {
+      if (ctx.audit && !ctx.audit_sealed) {
+        std::string body = stopped->to_openai_json();
+        Status st = co_await ctx.audit->seal(ctx, stopped->http_status(), &*stopped, sha256(body));
+        if (!st) stopped.emplace(audit_failed(st.error()));
+      }
+      co_await respond_error(ctx, *stopped);
+    }
   } else if (ctx.response_status) {
-    co_await send_response(ctx);
+    if (ctx.audit && !ctx.audit_sealed) {
+      Status st = co_await ctx.audit->seal(ctx, static_cast<int>(ctx.response_status), nullptr,
+                                           sha256(ctx.response_body));
+      if (!st) co_await respond_error(ctx, audit_failed(st.error()));
+      else co_await send_response(ctx);
+    } else {
+      co_await send_response(ctx);
+    }
   }
+  // Whatever ended the request without a sealed entry (the client left): written unwaited.
+  if (ctx.audit && !ctx.audit_sealed)
+    ctx.audit->seal_detached(ctx, ctx.status ? ctx.status : 499,
+                             stopped ? &*stopped : nullptr);
   while (ran > 0) stages_[--ran]->finish(ctx);
 }
 

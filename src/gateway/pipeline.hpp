@@ -14,10 +14,16 @@
 namespace cutover::gateway {
 
 class Counters;
+}  // namespace cutover::gateway
+namespace cutover::audit {
+class Writer;
+}
+namespace cutover::gateway {
 
 struct PipelineDeps {
   Metrics& metrics;
-  Counters* counters = nullptr;  // shared rate-limit counters; null without a store
+  Counters* counters = nullptr;     // shared rate-limit counters; null without a store
+  audit::Writer* audit = nullptr;   // the audit log; null without a store (or disabled)
 };
 
 std::vector<std::unique_ptr<Stage>> default_stages(PipelineDeps deps);

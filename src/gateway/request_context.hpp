@@ -19,6 +19,8 @@ enum class Endpoint { kChatCompletions, kEmbeddings, kModels };
 
 using Clock = std::chrono::steady_clock;
 
+class AuditStage;
+
 struct RequestContext {
   RequestContext(http::Request& r, http::Exchange& e, std::shared_ptr<const Config> c)
       : request(r), exchange(e), config(std::move(c)) {}
@@ -34,6 +36,11 @@ struct RequestContext {
   TraceContext trace;          // from the caller's traceparent, if any
   std::string traceparent_out; // sent to the provider
   std::string trace_id;
+
+  // audit: set when this request's entry will be written (the audit log is writable).
+  AuditStage* audit = nullptr;
+  bool audit_sealed = false;
+  bool shadow = false;  // a mirrored copy (x-cutover-shadow from the switch)
 
   // authenticate: the API key, or for a JWT the identity built from its claims.
   const ApiKey* identity = nullptr;
@@ -63,6 +70,7 @@ struct RequestContext {
 
   // upstream
   std::string provider;  // the one that answered (or failed last)
+  std::string upstream_model;  // the provider's model name for it
   int attempts = 0;
   int retries = 0;
   int fallbacks = 0;

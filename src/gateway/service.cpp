@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/log.hpp"
+#include "audit/writer.hpp"
 #include "gateway/stages/authenticate.hpp"
 
 namespace cutover::gateway {
@@ -21,8 +22,12 @@ http::Response text(bhttp::status s, unsigned version, std::string_view content_
 
 }  // namespace
 
-Service::Service(std::shared_ptr<Config> config, bool has_state, Counters* counters)
-    : metrics_(config->color), pipeline_(default_stages(PipelineDeps{metrics_, counters})) {
+Service::Service(std::shared_ptr<Config> config, bool has_state, Counters* counters,
+                 audit::Writer* audit)
+    : metrics_(config->color),
+      pipeline_(default_stages(PipelineDeps{metrics_, counters, audit})),
+      audit_(audit) {
+  if (audit) metrics_.audit = &audit->stats();
   adopt(std::move(config));
   has_state_.store(has_state);
 }

@@ -19,7 +19,9 @@ class Service final : public http::Handler {
   // has_state=false: the config carries node settings only (the store was unreachable at
   // start); API requests get 503 until adopt() brings a snapshot.
   // counters: shared rate-limit counters (null without a store); must outlive the service.
-  Service(std::shared_ptr<Config> config, bool has_state = true, Counters* counters = nullptr);
+  // audit: the audit log's writer (null: none); must outlive the service.
+  Service(std::shared_ptr<Config> config, bool has_state = true, Counters* counters = nullptr,
+          audit::Writer* audit = nullptr);
 
   // Serve new requests from this snapshot; requests in flight finish on theirs.
   void adopt(std::shared_ptr<Config> config);
@@ -35,6 +37,7 @@ class Service final : public http::Handler {
   // /readyz answers 503 from now on.
   void set_draining() { draining_.store(true); }
   Metrics& metrics() { return metrics_; }
+  std::shared_ptr<const Config> config() const { return config_.load(); }
 
  private:
   http::net::awaitable<void> models(RequestContext& ctx);
@@ -45,6 +48,7 @@ class Service final : public http::Handler {
   std::atomic<bool> has_state_{false};
   std::function<boost::json::object()> state_reporter_;
   Pipeline pipeline_;
+  audit::Writer* audit_ = nullptr;
   const http::Server* server_ = nullptr;
   std::atomic<bool> draining_{false};
 };

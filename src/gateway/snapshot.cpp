@@ -50,20 +50,31 @@ Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
   }
   // Providers that name a sealed secret need the master key, from this gateway's
   // environment; without it they are a clear error, never an empty key.
+  // The audit signing key needs it too; without it the audit log refuses (and says why)
+  // but the snapshot is still good.
   std::optional<identity::SecretBox> box;
-  if (docs.routes.find("\"api_key_secret\"") != std::string::npos) {
+  bool providers_need_key = docs.routes.find("\"api_key_secret\"") != std::string::npos;
+  if (providers_need_key || docs.secrets.find(kAuditSigningKeySecret) != std::string::npos) {
     auto key = identity::MasterKey::from_env();
-    if (!key)
+    if (!key && providers_need_key)
       return Error(ErrorCode::kUnavailable, "providers use api_key_secret but the master key is unusable: " +
                                                 key.error().message());
-    box.emplace(std::move(key.value()));
-    docs.box = &*box;
+    if (key) {
+      box.emplace(std::move(key.value()));
+      docs.box = &*box;
+    }
   }
   std::shared_ptr<Config> config;
   try {
     config = parse_config(node_yaml_, docs);
   } catch (const ConfigError& e) {
     return Error(ErrorCode::kUnavailable, std::string("the store's state is not usable: ") + e.what());
+  }
+  // "access=3,identity=2,...": the policy versions in force, recorded in audit entries.
+  for (const auto& [domain, f] : prints) {
+    if (domain == "secrets") continue;
+    if (!config->state_versions.empty()) config->state_versions += ',';
+    config->state_versions += domain + "=" + std::to_string(f.version);
   }
   seen_counter_ = counter.value();
   std::lock_guard lock(mu_);

@@ -50,6 +50,54 @@ constexpr std::string_view kSchema2 = R"sql(
 ALTER TABLE state_versions ADD COLUMN labels TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Expand-only: the audit log (store/audit_store.hpp). audit_head is the one row every
+// appender locks; seq is the primary key, so no duplicate can be stored.
+constexpr std::string_view kSchema3 = R"sql(
+CREATE TABLE audit_entries (
+  seq BIGINT NOT NULL PRIMARY KEY CHECK (seq >= 1),
+  time_unix_ns BIGINT NOT NULL,
+  color TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL DEFAULT '',
+  request_id TEXT NOT NULL DEFAULT '',
+  entry TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  key_id TEXT NOT NULL DEFAULT '',
+  signature TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_entries_by_time ON audit_entries (time_unix_ns);
+CREATE INDEX audit_entries_by_request ON audit_entries (request_id);
+CREATE TABLE audit_head (
+  id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  seq BIGINT NOT NULL,
+  hash TEXT NOT NULL,
+  frontier TEXT NOT NULL DEFAULT '',
+  updated_unix_ns BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO audit_head (id, seq, hash) VALUES
+  (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TABLE audit_signed_heads (
+  seq BIGINT NOT NULL PRIMARY KEY,
+  hash TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  time_unix_ns BIGINT NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+  size BIGINT NOT NULL PRIMARY KEY,
+  root TEXT NOT NULL,
+  note TEXT NOT NULL,
+  frontier TEXT NOT NULL DEFAULT '',
+  time_unix_ns BIGINT NOT NULL
+);
+CREATE TABLE audit_keys (
+  key_id TEXT NOT NULL PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  created_unix_ns BIGINT NOT NULL,
+  retired_unix_ns BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1,
      .description =
@@ -58,6 +106,9 @@ constexpr Migration kMigrations[] = {
     {.version = 2,
      .description = "state_versions.labels: free-form labels of a version (expand-only)",
      .sql = kSchema2},
+    {.version = 3,
+     .description = "audit log: entries, chain head, signed heads, checkpoints, keys (expand-only)",
+     .sql = kSchema3},
 };
 
 constexpr std::string_view kBootstrap = R"sql(

@@ -7,6 +7,7 @@
 #include "core/random.hpp"
 #include "gateway/pipeline.hpp"
 #include "gateway/retry.hpp"
+#include "gateway/stages/audit.hpp"
 #include "gateway/usage.hpp"
 #include "http/client.hpp"
 #include "http/sse.hpp"
@@ -105,6 +106,7 @@ net::awaitable<Status> Upstream::run(RequestContext& ctx) {
     for (int n = 1;; ++n) {
       ++ctx.attempts;
       ctx.provider = target.provider->name;
+      ctx.upstream_model = target.model;
       Status st = co_await attempt(ctx, target, req.head, req.body);
       if (st || ctx.streamed) co_return st;
       failures.push_back(st.error().code());
@@ -224,6 +226,8 @@ net::awaitable<Status> Upstream::relay_stream(RequestContext& ctx, const Target&
   http::SseParser sse;
   std::string out;
   std::optional<Error> failure;
+  bool saw_done = false;  // held back until the audit entry is durable
+  Sha256Stream sent;      // what the client receives, for the entry's response digest
   const auto& p = *target.provider;
   while (!parser.is_done()) {
     out.clear();
@@ -247,6 +251,10 @@ net::awaitable<Status> Upstream::relay_stream(RequestContext& ctx, const Target&
             if (!ctx.client_wants_usage && is_usage_only_chunk(data)) return;
           }
         }
+        if (data == "[DONE]") {
+          saw_done = true;
+          return;
+        }
         out += "data: ";
         out += data;
         out += "\n\n";
@@ -262,6 +270,9 @@ net::awaitable<Status> Upstream::relay_stream(RequestContext& ctx, const Target&
     if (failure) break;
     if (out.empty()) continue;
     if (!ctx.time_to_first_token) ctx.time_to_first_token = Clock::now() - ctx.start;
+    // The last batch goes out together with the end of the stream, after the audit.
+    if (parser.is_done()) break;
+    sent.update(out);
     if (!co_await ctx.exchange.write_chunk(out)) {
       conn->close();
       ctx.status = 499;
@@ -274,12 +285,32 @@ net::awaitable<Status> Upstream::relay_stream(RequestContext& ctx, const Target&
     log::warn("stream failed after it began", {{"request_id", ctx.request_id}, {"provider", p.name},
                                                {"error", failure->message()}});
     out += http::sse_event(failure->to_openai_json());  // after what did arrive intact
+    ctx.status = 502;
+    if (ctx.audit) {
+      sent.update(out);
+      (void)co_await ctx.audit->seal(ctx, ctx.status, &*failure, sent.finish());
+    }
     co_await ctx.exchange.write_chunk(out);
     co_await ctx.exchange.end_stream();
-    ctx.status = 502;
     co_return std::move(*failure);
   }
   if (parser.keep_alive()) http::ConnectionPool::for_this_thread().release(std::move(conn));
+  // The entry is durable before the client sees the end of the stream: a stream whose
+  // entry could not be written ends with an error event instead of [DONE].
+  if (saw_done) out += "data: [DONE]\n\n";
+  if (ctx.audit) {
+    sent.update(out);
+    Status st = co_await ctx.audit->seal(ctx, 200, nullptr, sent.finish());
+    if (!st) {
+      out.resize(out.size() - (saw_done ? 14 : 0));
+      out += http::sse_event(audit_failed(st.error()).to_openai_json());
+      ctx.status = 503;
+    }
+  }
+  if (!out.empty() && !co_await ctx.exchange.write_chunk(out)) {
+    ctx.status = 499;
+    co_return Status{};
+  }
   co_await ctx.exchange.end_stream();
   co_return Status{};
 }

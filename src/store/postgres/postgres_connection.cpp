@@ -41,7 +41,8 @@ class PostgresConnection final : public sql::Connection {
   const std::string& display_url() const override { return display_url_; }
   bool lost() const override { return lost_; }
 
-  Result<sql::Rows> query(std::string_view sql, std::initializer_list<sql::Param> params) override {
+  using sql::Connection::query;
+  Result<sql::Rows> query(std::string_view sql, std::span<const sql::Param> params) override {
     if (!in_transaction_)
       if (Status s = ensure_alive(); !s.ok()) return s.error();
     std::vector<std::string> text;

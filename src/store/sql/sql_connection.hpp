@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -54,7 +55,11 @@ class Connection {
   virtual const std::string& display_url() const = 0;
 
   // One statement; placeholders are $1..$n on both backends.
-  virtual Result<Rows> query(std::string_view sql, std::initializer_list<Param> params = {}) = 0;
+  Result<Rows> query(std::string_view sql, std::initializer_list<Param> params = {}) {
+    return query(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+  // The same with a parameter list built at run time (multi-row INSERTs).
+  virtual Result<Rows> query(std::string_view sql, std::span<const Param> params) = 0;
   // Several statements, no parameters: static DDL of the migrations only.
   virtual Status exec_script(std::string_view sql) = 0;
 

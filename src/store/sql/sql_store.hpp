@@ -57,6 +57,24 @@ class SqlCounterStore final : public CounterStore {
   Session& s_;
 };
 
+class SqlAuditStore final : public AuditStore {
+ public:
+  explicit SqlAuditStore(Session& s) : s_(s) {}
+  Status append(const Sealer& seal) override;
+  Result<AuditHead> head() override;
+  Result<std::vector<AuditRow>> entries(const AuditQuery& q) override;
+  Result<std::vector<std::string>> hashes(std::int64_t from, std::int64_t to) override;
+  Result<std::vector<SignedHead>> signed_heads(std::int64_t from, std::int64_t to) override;
+  Status add_checkpoint(const CheckpointMaker& make) override;
+  Result<std::vector<CheckpointRow>> checkpoints() override;
+  Status add_key(const AuditKey& k, std::int64_t retire_others_at) override;
+  Result<std::vector<AuditKey>> keys() override;
+
+ private:
+  Session& s_;
+  bool durable_ = false;  // SQLite: synchronous=FULL set on this connection
+};
+
 class SqlStore final : public Store {
  public:
   SqlStore(std::string backend, std::unique_ptr<Connection> conn);
@@ -64,6 +82,7 @@ class SqlStore final : public Store {
   const std::string& display_url() const override { return session_.conn->display_url(); }
   StateStore& state() override { return state_; }
   CounterStore& counters() override { return counters_; }
+  AuditStore& audit() override { return audit_; }
   Result<int> schema_version() override;
   Result<int> min_reader_version() override;
   Status migrate_to(int target) override;
@@ -73,6 +92,7 @@ class SqlStore final : public Store {
   Session session_;
   SqlStateStore state_{session_};
   SqlCounterStore counters_{session_};
+  SqlAuditStore audit_{session_};
 };
 
 }  // namespace cutover::store::sql

@@ -43,7 +43,8 @@ class SqliteConnection final : public sql::Connection {
   const std::string& display_url() const override { return display_url_; }
   bool lost() const override { return false; }
 
-  Result<sql::Rows> query(std::string_view sql, std::initializer_list<sql::Param> params) override {
+  using sql::Connection::query;
+  Result<sql::Rows> query(std::string_view sql, std::span<const sql::Param> params) override {
     auto stmt = prepare(sql);
     if (!stmt.ok()) return stmt.error();
     sqlite3_stmt* s = *stmt;

@@ -1,0 +1,35 @@
+#include "audit/control.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+
+namespace cutover::audit {
+
+Result<std::int64_t> append_control(store::AuditStore& store, const ControlEvent& event,
+                                    const SignerRef& key, SignMode mode) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::vector<Entry> entries(1);
+  Entry& e = entries.front();
+  e.time_unix_ns = now;
+  e.color = event.color;
+  e.gateway_version = CUTOVER_VERSION;
+  e.node_id = std::string(host) + ":" + std::to_string(::getpid());
+  e.kind = "control";
+  e.subject = event.actor;
+  e.policy_versions = event.policy_versions;
+  e.decision = event.action;
+  e.reason = event.detail;
+  Status st = store.append([&](const store::AuditHead& head) -> Result<store::Sealed> {
+    if (key.signer) return seal_after(head, entries, *key.signer, mode, now);
+    return seal_unsigned(head, entries);
+  });
+  if (!st) return st.error();
+  return e.seq;
+}
+
+}  // namespace cutover::audit

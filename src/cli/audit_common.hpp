@@ -1,0 +1,23 @@
+// Helpers of the `cutover audit` and `cutover state` commands.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "audit/control.hpp"
+#include "store/store.hpp"
+
+namespace cutover::cli {
+
+std::int64_t unix_ns_now();
+// "2026-11-25T13:00:00Z" (fractions allowed), unix seconds, or an age ("90s", "15m",
+// "2h", "7d": that long before now) -> unix ns.
+Result<std::int64_t> parse_time_arg(std::string_view text);
+// The audit signing key from the store's secrets with $CUTOVER_MASTER_KEY, if both are there.
+audit::SignerRef load_audit_signer(store::Store& s);
+// Records a control event (state apply/rollback, ...) in the audit log; prints a warning
+// and returns false when it could not.
+bool record_control(store::Store& s, audit::ControlEvent event, std::string_view command);
+
+}  // namespace cutover::cli
