@@ -87,7 +87,10 @@ audit::Entry AuditStage::entry_of(RequestContext& ctx, int status, const Error* 
 http::net::awaitable<Status> AuditStage::seal(RequestContext& ctx, int status, const Error* error,
                                               const Sha256& response_sha256) {
   audit::Entry e = entry_of(ctx, status, error, &response_sha256);
-  Status st = co_await writer_->commit(std::move(e));
+  // Named, not a temporary inside the co_await expression: GCC 12 mishandles temporaries
+  // with destructors there (see gateway/counters.cpp).
+  auto op = writer_->commit(std::move(e));
+  Status st = co_await std::move(op);
   if (!st) metrics_.audit_unavailable.fetch_add(1, std::memory_order_relaxed);
   co_return st;
 }
