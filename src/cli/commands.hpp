@@ -12,6 +12,8 @@ void add_store_command(CLI::App& app);
 void add_state_command(CLI::App& app);
 void add_secret_command(CLI::App& app);
 void add_audit_command(CLI::App& app);
+void add_switch_command(CLI::App& app);
+void add_traffic_command(CLI::App& app);
 
 // The exit code of the command that ran.
 int exit_code();

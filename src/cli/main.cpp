@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   cutover::cli::add_state_command(app);
   cutover::cli::add_secret_command(app);
   cutover::cli::add_audit_command(app);
+  cutover::cli::add_switch_command(app);
+  cutover::cli::add_traffic_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -406,8 +406,11 @@ std::shared_ptr<Config> parse_config(const std::string& text, const StateDocumen
     else r.errors.push_back(a.error().message());
   }
   r.only_keys(root, "", {"listen", "color", "workers", "tls", "limits", "drain_timeout_ms", "log",
-                         "store", "audit", "admin", "api_keys", "jwt_issuers", "providers", "routes"});
+                         "store", "audit", "shadow_token_env", "admin", "api_keys", "jwt_issuers", "providers", "routes"});
   if (auto a = root["audit"]) parse_audit(r, a, *c);
+  std::string shadow_env;
+  r.get(root, "", "shadow_token_env", shadow_env);
+  if (!shadow_env.empty()) c->shadow_token = from_env(r, "shadow_token_env", shadow_env);
   if (auto a = root["admin"]) {
     if (r.is_map(a, "admin")) {
       r.only_keys(a, "admin", {"listen", "token_env"});

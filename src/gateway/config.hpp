@@ -97,6 +97,9 @@ struct Config {
   bool access_log = true;
   std::string store_url;  // empty: routes and keys come from this file only
   AuditSettings audit;
+  // The token a switch's shadow copies carry in x-cutover-shadow (from shadow_token_env);
+  // empty: the header is ignored and copies count as normal requests. Secret: never logged.
+  std::string shadow_token;
   // The audit signing key from the store's secrets ("audit.signing_key"), opened with the
   // master key; null with the reason in audit_signer_problem.
   std::shared_ptr<const audit::Signer> audit_signer;

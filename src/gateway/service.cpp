@@ -66,6 +66,12 @@ http::net::awaitable<void> Service::handle(http::Request& req, http::Exchange& e
       co_await respond_error(ctx, Error(ErrorCode::kMethodNotAllowed, "Use POST for " + std::string(target) + "."));
     } else {
       ctx.endpoint = target == "/v1/embeddings" ? Endpoint::kEmbeddings : Endpoint::kChatCompletions;
+      // A copy mirrored by the switch: recorded as shadow, not counted against the caller.
+      if (!ctx.config->shadow_token.empty()) {
+        std::string_view mark = req["x-cutover-shadow"];
+        ctx.shadow = !mark.empty() && mark.size() == ctx.config->shadow_token.size() &&
+                     constant_time_equal(sha256(mark), sha256(ctx.config->shadow_token));
+      }
       ctx.trace = parse_traceparent(req["traceparent"]);
       ctx.traceparent_out = child_traceparent(ctx.trace, &ctx.trace_id);
       co_await pipeline_.run(ctx);

@@ -98,6 +98,31 @@ CREATE TABLE audit_keys (
 );
 )sql";
 
+// Expand-only: the traffic switch (store/traffic_store.hpp). The plan itself is the
+// "traffic" domain of the state registry; these are the switches' heartbeats (which plan
+// version each serves) and the shadow comparisons.
+constexpr std::string_view kSchema4 = R"sql(
+CREATE TABLE switch_instances (
+  id TEXT NOT NULL PRIMARY KEY,
+  address TEXT NOT NULL DEFAULT '',
+  plan_version BIGINT NOT NULL,
+  started_unix_ns BIGINT NOT NULL,
+  seen_unix_ns BIGINT NOT NULL
+);
+CREATE TABLE shadow_results (
+  time_unix_ns BIGINT NOT NULL,
+  request_id TEXT NOT NULL DEFAULT '',
+  primary_color TEXT NOT NULL DEFAULT '',
+  shadow_color TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL,
+  kinds TEXT NOT NULL DEFAULT '',
+  token_delta BIGINT NOT NULL DEFAULT 0,
+  latency_delta_us BIGINT NOT NULL DEFAULT 0,
+  sample TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX shadow_results_by_time ON shadow_results (time_unix_ns);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1,
      .description =
@@ -109,6 +134,9 @@ constexpr Migration kMigrations[] = {
     {.version = 3,
      .description = "audit log: entries, chain head, signed heads, checkpoints, keys (expand-only)",
      .sql = kSchema3},
+    {.version = 4,
+     .description = "traffic switch: switch heartbeats, shadow comparisons (expand-only)",
+     .sql = kSchema4},
 };
 
 constexpr std::string_view kBootstrap = R"sql(

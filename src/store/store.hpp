@@ -20,6 +20,7 @@
 #include "store/audit_store.hpp"
 #include "store/counter_store.hpp"
 #include "store/state_store.hpp"
+#include "store/traffic_store.hpp"
 
 namespace cutover::store {
 
@@ -30,11 +31,12 @@ class Store {
   // The URL with any password replaced by "***", for logs and errors.
   virtual const std::string& display_url() const = 0;
 
-  // All three are safe to call from several threads (calls are serialized per Store: one
+  // All are safe to call from several threads (calls are serialized per Store: one
   // connection each; open several Stores for parallelism).
   virtual StateStore& state() = 0;
   virtual CounterStore& counters() = 0;
   virtual AuditStore& audit() = 0;
+  virtual TrafficStore& traffic() = 0;
 
   // Highest migration applied to the database (0: empty database), and the highest this
   // binary knows. The database may be ahead of the binary: that is fine while the

@@ -28,7 +28,9 @@ net::awaitable<Status> RateLimit::run(RequestContext& ctx) {
                     "The request body of " + std::to_string(ctx.request.body().size()) +
                         " bytes exceeds the cap of " + std::to_string(lim.max_input_bytes) + " bytes (" +
                         version_tag(lim) + ").");
-  if (!counters_ || lim.rate.empty()) co_return Status{};
+  // A shadow copy (from the switch, with its token) is not the caller's traffic: caps
+  // apply, the caller's rate counters do not.
+  if (!counters_ || lim.rate.empty() || ctx.shadow) co_return Status{};
 
   const std::int64_t now = unix_seconds(), window = policy::minute_window(now);
   const std::int64_t reserve = policy::tokens_to_reserve(ctx.max_tokens, ctx.request.body().size());

@@ -75,6 +75,19 @@ class SqlAuditStore final : public AuditStore {
   bool durable_ = false;  // SQLite: synchronous=FULL set on this connection
 };
 
+class SqlTrafficStore final : public TrafficStore {
+ public:
+  explicit SqlTrafficStore(Session& s) : s_(s) {}
+  Status heartbeat(const SwitchInstance& s) override;
+  Status forget(std::string_view id) override;
+  Result<std::vector<SwitchInstance>> instances() override;
+  Status add_shadow_results(const std::vector<ShadowResult>& results) override;
+  Result<std::vector<ShadowResult>> shadow_results(std::int64_t since_unix_ns, std::int64_t limit) override;
+
+ private:
+  Session& s_;
+};
+
 class SqlStore final : public Store {
  public:
   SqlStore(std::string backend, std::unique_ptr<Connection> conn);
@@ -83,6 +96,7 @@ class SqlStore final : public Store {
   StateStore& state() override { return state_; }
   CounterStore& counters() override { return counters_; }
   AuditStore& audit() override { return audit_; }
+  TrafficStore& traffic() override { return traffic_; }
   Result<int> schema_version() override;
   Result<int> min_reader_version() override;
   Status migrate_to(int target) override;
@@ -93,6 +107,7 @@ class SqlStore final : public Store {
   SqlStateStore state_{session_};
   SqlCounterStore counters_{session_};
   SqlAuditStore audit_{session_};
+  SqlTrafficStore traffic_{session_};
 };
 
 }  // namespace cutover::store::sql
