@@ -11,8 +11,8 @@ constexpr std::string_view kForms =
     "header:NAME=VALUE->COLOR, tenant:NAME->COLOR, subject:NAME->COLOR or key:SHA256->COLOR";
 
 Error bad_rule(std::string_view text, std::string_view why) {
-  return Error(ErrorCode::kInvalidRequest, "cohort rule '" + std::string(text) + "': " +
-                                               std::string(why) + "; expected " +
+  return Error(ErrorCode::kInvalidRequest, "cohort rule '" + std::string(text) +
+                                               "': " + std::string(why) + "; expected " +
                                                std::string(kForms));
 }
 
@@ -38,8 +38,8 @@ Result<CohortRule> parse_cohort_rule(std::string_view text) {
   std::string_view kind = lhs.substr(0, colon), value = lhs.substr(colon + 1);
   CohortRule rule;
   rule.color = color;
-  auto it = std::find_if(kKinds.begin(), kKinds.end(),
-                         [&](const KindName& k) { return k.name == kind; });
+  auto it =
+      std::find_if(kKinds.begin(), kKinds.end(), [&](const KindName& k) { return k.name == kind; });
   if (it == kKinds.end()) return bad_rule(text, "unknown kind '" + std::string(kind) + "'");
   rule.match.kind = it->kind;
   if (it->kind == CohortMatch::Kind::kHeader) {
@@ -56,10 +56,14 @@ Result<CohortRule> parse_cohort_rule(std::string_view text) {
 
 std::string cohort_match_text(const CohortMatch& m) {
   switch (m.kind) {
-    case CohortMatch::Kind::kHeader: return "header:" + m.header + "=" + m.value;
-    case CohortMatch::Kind::kTenant: return "tenant:" + m.value;
-    case CohortMatch::Kind::kSubject: return "subject:" + m.value;
-    case CohortMatch::Kind::kApiKey: return "key:" + m.value;
+    case CohortMatch::Kind::kHeader:
+      return "header:" + m.header + "=" + m.value;
+    case CohortMatch::Kind::kTenant:
+      return "tenant:" + m.value;
+    case CohortMatch::Kind::kSubject:
+      return "subject:" + m.value;
+    case CohortMatch::Kind::kApiKey:
+      return "key:" + m.value;
   }
   return {};
 }

@@ -15,9 +15,9 @@ using detail::Likeness;
 namespace {
 
 // In the order Comparison::kinds lists them.
-constexpr std::string_view kStatus = "status", kErrorType = "error_type",
-                           kStructure = "structure", kModel = "model", kContent = "content",
-                           kToolCalls = "tool_calls", kTokens = "tokens";
+constexpr std::string_view kStatus = "status", kErrorType = "error_type", kStructure = "structure",
+                           kModel = "model", kContent = "content", kToolCalls = "tool_calls",
+                           kTokens = "tokens";
 constexpr std::string_view kKinds[] = {kStatus,  kErrorType, kStructure, kModel,
                                        kContent, kToolCalls, kTokens};
 constexpr std::size_t kShown = 100;  // bytes of each side quoted in a sample
@@ -36,7 +36,8 @@ class Findings {
     for (auto kind : kKinds)
       if (std::any_of(list_.begin(), list_.end(), [&](const auto& f) { return f.kind == kind; }))
         c.kinds.push_back(kind);
-    auto first = std::find_if(list_.begin(), list_.end(), [](const auto& f) { return f.different; });
+    auto first =
+        std::find_if(list_.begin(), list_.end(), [](const auto& f) { return f.different; });
     if (first != list_.end())
       c.outcome = Outcome::kDifferent;
     else if (!list_.empty())
@@ -65,9 +66,9 @@ std::string_view string_at(const json::value* v, std::string_view key) {
 }
 
 const json::array& array_at(const json::value* v, std::string_view key) {
-  static const json::array kEmpty;
+  static const json::array empty;
   auto* m = member(v, key);
-  return m && m->is_array() ? m->get_array() : kEmpty;
+  return m && m->is_array() ? m->get_array() : empty;
 }
 
 std::string versus(std::string_view what, const std::string& a, const std::string& b) {
@@ -83,8 +84,9 @@ std::string quoted(std::string_view s) {
 // shows the difference even when it lies beyond what fits.
 std::string quoted_pair(std::string_view a, std::string_view b) {
   constexpr std::size_t kContext = 24;
-  std::size_t common = std::mismatch(a.begin(), a.begin() + std::min(a.size(), b.size()), b.begin())
-                           .first - a.begin();
+  std::size_t common =
+      std::mismatch(a.begin(), a.begin() + std::min(a.size(), b.size()), b.begin()).first -
+      a.begin();
   std::size_t start = common > kContext ? common - kContext : 0;
   while (start > 0 && (static_cast<unsigned char>(a[start]) & 0xC0) == 0x80) --start;
   std::string lead = start > 0 ? "\xE2\x80\xA6" : "";
@@ -116,8 +118,8 @@ void compare_structure(const Body& p, const Body& s, Findings& f) {
     return f.different(kStructure, p.json ? "primary body is JSON, shadow's is not"
                                           : "shadow body is JSON, primary's is not");
   if (p.cut_short != s.cut_short)
-    f.different(kStructure, std::string(p.cut_short ? "primary" : "shadow") +
-                                " stream ended without [DONE]");
+    f.different(kStructure,
+                std::string(p.cut_short ? "primary" : "shadow") + " stream ended without [DONE]");
   if (!p.json) return;
   auto a = detail::structure_of(p.value), b = detail::structure_of(s.value);
   if (a == b) return;
@@ -189,8 +191,8 @@ void compare_content(const Body& p, const Body& s, Findings& f) {
   if (chat_p != (member(&s.value, "choices") != nullptr)) return;  // structure's part
   if (chat_p) return compare_choices(p, s, f);
   json::value a = comparable(p.value), b = comparable(s.value);
-  if (a != b) f.different(kContent, versus("body", detail::render(&a, kShown),
-                                           detail::render(&b, kShown)));
+  if (a != b)
+    f.different(kContent, versus("body", detail::render(&a, kShown), detail::render(&b, kShown)));
 }
 
 constexpr std::int64_t kMaxTokens = std::int64_t{1} << 48;
@@ -223,8 +225,8 @@ std::optional<Tokens> tokens_of(const Body& b) {
 void compare_tokens(const Body& p, const Body& s, Findings& f, Comparison& c) {
   auto a = tokens_of(p), b = tokens_of(s);
   if (!a && !b) return;
-  if (!a || !b) return f.different(kTokens, std::string("usage only in ") +
-                                                (a ? "primary" : "shadow"));
+  if (!a || !b)
+    return f.different(kTokens, std::string("usage only in ") + (a ? "primary" : "shadow"));
   c.token_delta = b->total - a->total;
   auto within = [](std::int64_t base, std::int64_t other) {
     std::int64_t d = other > base ? other - base : base - other;
@@ -243,9 +245,12 @@ void compare_tokens(const Body& p, const Body& s, Findings& f, Comparison& c) {
 
 std::string_view outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::kEqual: return "equal";
-    case Outcome::kEquivalent: return "equivalent";
-    case Outcome::kDifferent: return "different";
+    case Outcome::kEqual:
+      return "equal";
+    case Outcome::kEquivalent:
+      return "equivalent";
+    case Outcome::kDifferent:
+      return "different";
   }
   return "?";
 }
@@ -270,7 +275,8 @@ Comparison compare(const Observed& primary, const Observed& shadow) {
   // of its own; likewise what a body that is not JSON lacks.
   if (p.json && s.json && ea.empty() && eb.empty()) {
     auto ma = string_at(&p.value, "model"), mb = string_at(&s.value, "model");
-    if (!ma.empty() && !mb.empty() && ma != mb) f.different(kModel, quoted(ma) + " vs " + quoted(mb));
+    if (!ma.empty() && !mb.empty() && ma != mb)
+      f.different(kModel, quoted(ma) + " vs " + quoted(mb));
     compare_content(p, s, f);
     compare_tokens(p, s, f, c);
   } else if (!p.json && !s.json) {

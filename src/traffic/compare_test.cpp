@@ -97,7 +97,8 @@ TEST(ShadowCompare, DriftWordsIsDifferentContent) {
   MockRequest drifted = text();
   drifted.drift = drift_of("words");
   for (bool stream : {false, true}) {
-    Comparison c = stream ? run(streamed(text()), streamed(drifted)) : run(whole(text()), whole(drifted));
+    Comparison c =
+        stream ? run(streamed(text()), streamed(drifted)) : run(whole(text()), whole(drifted));
     EXPECT_EQ(c.outcome, Outcome::kDifferent);
     EXPECT_TRUE(c.has("content")) << kinds_of(c);
     EXPECT_FALSE(c.has("structure")) << c.sample;
@@ -182,7 +183,8 @@ TEST(ShadowCompare, ToolCallArgumentsNamesAndCount) {
   EXPECT_EQ(c.outcome, Outcome::kDifferent);
   EXPECT_TRUE(c.has("tool_calls")) << kinds_of(c);
   EXPECT_FALSE(c.has("content")) << c.sample;
-  EXPECT_EQ(c.sample.rfind("tool_calls: choices[0].message.tool_calls[0].function.arguments", 0), 0u)
+  EXPECT_EQ(c.sample.rfind("tool_calls: choices[0].message.tool_calls[0].function.arguments", 0),
+            0u)
       << c.sample;
 
   Response x = whole(a), renamed = x, reordered = x, extra = x;
@@ -213,8 +215,8 @@ TEST(ShadowCompare, StatusAndErrorType) {
   EXPECT_EQ(kinds_of(c), "status,error_type,structure");
   EXPECT_EQ(c.sample, "status: 200 vs 500");
 
-  Comparison same = run(error_response(ErrorCode::kUpstreamError),
-                        error_response(ErrorCode::kUpstreamError));
+  Comparison same =
+      run(error_response(ErrorCode::kUpstreamError), error_response(ErrorCode::kUpstreamError));
   EXPECT_EQ(same.outcome, Outcome::kEqual) << same.sample;
   Response worded = error_response(ErrorCode::kUpstreamError);
   worded.body = Error(ErrorCode::kUpstreamError, "another message").to_openai_json();
@@ -226,7 +228,9 @@ TEST(ShadowCompare, StatusAndErrorType) {
   ASSERT_EQ(a.status, b.status);
   Comparison t = run(a, b);
   EXPECT_EQ(kinds_of(t), "error_type");
-  EXPECT_EQ(t.sample, "error_type: \"upstream_error/upstream_error\" vs \"upstream_error/upstream_unreachable\"")
+  EXPECT_EQ(
+      t.sample,
+      "error_type: \"upstream_error/upstream_error\" vs \"upstream_error/upstream_unreachable\"")
       << t.sample;
 }
 
@@ -249,14 +253,16 @@ TEST(ShadowCompare, StreamVersusWholeAndCutShortStreams) {
 
 TEST(ShadowCompare, ModelDifferenceIsItsOwnKind) {
   MockRequest suffixed = text();
-  suffixed.body = edited(suffixed.body, [](json::value& v) { v.as_object()["model"] = "mock-fast:slow"; });
+  suffixed.body =
+      edited(suffixed.body, [](json::value& v) { v.as_object()["model"] = "mock-fast:slow"; });
   Comparison c = run(whole(text()), whole(suffixed));
   EXPECT_EQ(kinds_of(c), "model") << c.sample;
   EXPECT_EQ(c.sample, "model: \"mock-fast\" vs \"mock-fast:slow\"");
 }
 
 TEST(ShadowCompare, OtherJsonComparesAsAValue) {
-  Response a{200, std::string(kJson), R"({"object":"list","data":[{"embedding":[0.1,0.2]}],"id":"e1"})"};
+  Response a{200, std::string(kJson),
+             R"({"object":"list","data":[{"embedding":[0.1,0.2]}],"id":"e1"})"};
   Response b = a, d = a;
   b.body = R"({"id":"e2","data":[{"embedding":[0.1,0.2]}],"object":"list"})";
   EXPECT_EQ(run(a, b).outcome, Outcome::kEqual);
@@ -309,7 +315,8 @@ TEST(ShadowCompare, SamplesAreBoundedValidUtf8) {
   Response a = whole(text()), b = a;
   std::string long_text;
   for (int i = 0; i < 200; ++i) long_text += "übergrün ";
-  b.body = edited(a.body, [&](json::value& v) { v.at_pointer("/choices/0/message/content") = long_text; });
+  b.body = edited(a.body,
+                  [&](json::value& v) { v.at_pointer("/choices/0/message/content") = long_text; });
   Comparison c = run(a, b);
   EXPECT_LE(c.sample.size(), kMaxSample);
   EXPECT_TRUE(store::valid_utf8(c.sample)) << c.sample;

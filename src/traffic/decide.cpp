@@ -22,10 +22,14 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
 
 bool matches(const CohortMatch& m, const RequestKey& key) {
   switch (m.kind) {
-    case CohortMatch::Kind::kHeader: return key.header(m.header) == m.value;
-    case CohortMatch::Kind::kTenant: return key.tenant == m.value;
-    case CohortMatch::Kind::kSubject: return key.subject == m.value;
-    case CohortMatch::Kind::kApiKey: return equal_ignoring_case(key.api_key_sha256, m.value);
+    case CohortMatch::Kind::kHeader:
+      return key.header(m.header) == m.value;
+    case CohortMatch::Kind::kTenant:
+      return key.tenant == m.value;
+    case CohortMatch::Kind::kSubject:
+      return key.subject == m.value;
+    case CohortMatch::Kind::kApiKey:
+      return equal_ignoring_case(key.api_key_sha256, m.value);
   }
   return false;
 }
@@ -55,8 +59,7 @@ std::uint32_t canary_bucket(const RequestKey& key, std::uint64_t sticky, std::ui
   return static_cast<std::uint32_t>(basis % kMaxWeightBp);
 }
 
-Decision decide(const Plan& plan, const RequestKey& key, std::uint64_t sticky,
-                std::uint64_t draw) {
+Decision decide(const Plan& plan, const RequestKey& key, std::uint64_t sticky, std::uint64_t draw) {
   Decision d;
   const auto& rules = plan.cohorts();
   for (std::size_t i = 0; i < rules.size(); ++i)
@@ -75,7 +78,8 @@ Decision decide(const Plan& plan, const RequestKey& key, std::uint64_t sticky,
       d.why = "active";
     }
   }
-  if (const auto& m = plan.mirror(); m && m->color != d.color && (draw >> 32) < plan.mirror_threshold()) {
+  if (const auto& m = plan.mirror();
+      m && m->color != d.color && (draw >> 32) < plan.mirror_threshold()) {
     d.mirror = true;
     d.mirror_color = m->color;
   }

@@ -25,6 +25,10 @@ class HeaderLookup final {
           return (*static_cast<const F*>(c))(name);
         }) {}
 
+  // A temporary would be gone before the first lookup.
+  template <class F>
+  explicit HeaderLookup(const F&& f) = delete;
+
   std::string_view operator()(std::string_view name) const {
     return fn_ ? fn_(ctx_, name) : std::string_view{};
   }

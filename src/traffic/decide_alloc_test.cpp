@@ -53,8 +53,8 @@ TEST(TrafficDecideAllocations, DecideAllocatesNothing) {
   g_allocations = 0;
   g_counting = true;
   for (int i = 0; i < 10'000; ++i) {
-    RequestKey key{.subject = "agent", .tenant = i % 3 ? "globex" : "acme",
-                   .header = HeaderLookup(headers)};
+    RequestKey key{
+        .subject = "agent", .tenant = i % 3 ? "globex" : "acme", .header = HeaderLookup(headers)};
     Decision d = decide(*plan, key, sticky_hash(key), rng.next());
     green += d.color == "green";
   }

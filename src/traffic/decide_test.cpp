@@ -16,9 +16,8 @@ namespace {
 constexpr int kCallers = 100'000;
 
 Plan plan_of(std::string_view extra = "") {
-  std::string doc =
-      R"({"environments":{"blue":{"endpoints":["http://127.0.0.1:8081"]},)"
-      R"("green":{"endpoints":["http://127.0.0.1:8082"]}},"active":"blue")";
+  std::string doc = R"({"environments":{"blue":{"endpoints":["http://127.0.0.1:8081"]},)"
+                    R"("green":{"endpoints":["http://127.0.0.1:8082"]}},"active":"blue")";
   if (!extra.empty()) doc.append(",").append(extra);
   doc.append("}");
   auto r = parse_plan(doc);
@@ -134,7 +133,8 @@ TEST(TrafficDecide, RequestsWithoutIdentityUseTheDraw) {
   Plan p = canary(500);
   Random rng(7);
   int green = 0;
-  for (int i = 0; i < kCallers; ++i) green += decide(p, RequestKey{}, 0, rng.next()).color == "green";
+  for (int i = 0; i < kCallers; ++i)
+    green += decide(p, RequestKey{}, 0, rng.next()).color == "green";
   auto b = five_sigma(kCallers, 0.05);  // 4655..5345 as above
   EXPECT_GT(green, b.lo);
   EXPECT_LT(green, b.hi);

@@ -41,10 +41,14 @@ void lower(std::string& s) {
 // The document path of a rule's matched value, by kind.
 std::string match_value_path(const CohortMatch& m, const std::string& path) {
   switch (m.kind) {
-    case CohortMatch::Kind::kHeader: return path + ".equals";
-    case CohortMatch::Kind::kTenant: return path + ".tenant";
-    case CohortMatch::Kind::kSubject: return path + ".subject";
-    case CohortMatch::Kind::kApiKey: return path + ".api_key_sha256";
+    case CohortMatch::Kind::kHeader:
+      return path + ".equals";
+    case CohortMatch::Kind::kTenant:
+      return path + ".tenant";
+    case CohortMatch::Kind::kSubject:
+      return path + ".subject";
+    case CohortMatch::Kind::kApiKey:
+      return path + ".api_key_sha256";
   }
   return path;
 }
@@ -64,8 +68,8 @@ class Checker {
       if (e.color == color) return true;
     std::string names;
     for (const auto& e : spec_.environments) names += (names.empty() ? "" : ", ") + e.color;
-    fail(path, "unknown color '" + std::string(color) + "' (environments: " +
-                   (names.empty() ? "none" : names) + ")");
+    fail(path, "unknown color '" + std::string(color) +
+                   "' (environments: " + (names.empty() ? "none" : names) + ")");
     return false;
   }
 
@@ -76,8 +80,7 @@ class Checker {
     for (std::size_t i = 0; i < spec_.environments.size(); ++i) {
       const auto& e = spec_.environments[i];
       std::string path = "environments." + e.color;
-      if (!valid_color(e.color))
-        fail(path, "a color is 1 to 32 characters of a-z, 0-9 and '-'");
+      if (!valid_color(e.color)) fail(path, "a color is 1 to 32 characters of a-z, 0-9 and '-'");
       for (std::size_t j = 0; j < i; ++j)
         if (spec_.environments[j].color == e.color) fail(path, "duplicate color");
       if (e.endpoints.empty())
@@ -135,8 +138,8 @@ class Checker {
     if (!spec_.mirror) return;
     const auto& m = *spec_.mirror;
     if (known(m.color, "mirror.color") && m.color == spec_.active)
-      fail("mirror.color", "'" + m.color +
-                               "' is the active color; mirror to the color that is not serving");
+      fail("mirror.color",
+           "'" + m.color + "' is the active color; mirror to the color that is not serving");
     if (!(m.fraction >= 0.0 && m.fraction <= 1.0))
       fail("mirror.fraction", "expected a fraction of requests from 0 to 1");
   }
@@ -150,6 +153,11 @@ class Checker {
 
 namespace detail {
 
+void normalize(CohortMatch& m) {
+  if (m.kind == CohortMatch::Kind::kHeader) lower(m.header);
+  if (m.kind == CohortMatch::Kind::kApiKey) lower(m.value);
+}
+
 std::string problem_text(const Problem& p) {
   return (p.path.empty() ? std::string("traffic plan") : p.path) + ": " + p.what;
 }
@@ -157,10 +165,7 @@ std::string problem_text(const Problem& p) {
 void check_spec(PlanSpec& spec, std::vector<Problem>& problems) {
   std::stable_sort(spec.environments.begin(), spec.environments.end(),
                    [](const Environment& a, const Environment& b) { return a.color < b.color; });
-  for (auto& r : spec.cohorts) {
-    if (r.match.kind == CohortMatch::Kind::kHeader) lower(r.match.header);
-    if (r.match.kind == CohortMatch::Kind::kApiKey) lower(r.match.value);
-  }
+  for (auto& r : spec.cohorts) normalize(r.match);
   Checker c(spec, problems);
   c.environments();
   c.active();
@@ -230,9 +235,15 @@ std::string canonical_json(const Plan& plan) {
         case CohortMatch::Kind::kHeader:
           match = {{"header", r.match.header}, {"equals", r.match.value}};
           break;
-        case CohortMatch::Kind::kTenant: match = {{"tenant", r.match.value}}; break;
-        case CohortMatch::Kind::kSubject: match = {{"subject", r.match.value}}; break;
-        case CohortMatch::Kind::kApiKey: match = {{"api_key_sha256", r.match.value}}; break;
+        case CohortMatch::Kind::kTenant:
+          match = {{"tenant", r.match.value}};
+          break;
+        case CohortMatch::Kind::kSubject:
+          match = {{"subject", r.match.value}};
+          break;
+        case CohortMatch::Kind::kApiKey:
+          match = {{"api_key_sha256", r.match.value}};
+          break;
       }
       rules.push_back(json::object{{"match", std::move(match)}, {"color", r.color}});
     }
@@ -240,65 +251,6 @@ std::string canonical_json(const Plan& plan) {
   }
   if (s.mirror) doc["mirror"] = {{"color", s.mirror->color}, {"fraction", s.mirror->fraction}};
   return store::canonical_json(doc);
-}
-
-Result<Plan> with_active(const Plan& plan, std::string_view color) {
-  PlanSpec s = plan.spec();
-  s.active = color;
-  s.candidate.reset();
-  if (s.mirror && s.mirror->color == color) s.mirror.reset();
-  return make_plan(std::move(s));
-}
-
-Result<Plan> flipped(const Plan& plan) {
-  if (plan.candidate()) return with_active(plan, plan.candidate()->color);
-  const auto& envs = plan.environments();
-  if (envs.size() != 2)
-    return Error(ErrorCode::kInvalidRequest,
-                 "cannot tell which color to flip to: the plan has no candidate and " +
-                     std::to_string(envs.size()) +
-                     " environments; name the color (traffic set --active COLOR)");
-  return with_active(plan, envs[0].color == plan.active() ? envs[1].color : envs[0].color);
-}
-
-Result<Plan> with_canary(const Plan& plan, std::string_view color, std::uint32_t weight_bp) {
-  PlanSpec s = plan.spec();
-  s.candidate = Candidate{std::string(color), weight_bp};
-  return make_plan(std::move(s));
-}
-
-Result<Plan> with_mirror(const Plan& plan, std::string_view color, double fraction) {
-  PlanSpec s = plan.spec();
-  s.mirror = Mirror{std::string(color), fraction};
-  return make_plan(std::move(s));
-}
-
-Result<Plan> with_cohort(const Plan& plan, CohortRule rule) {
-  PlanSpec s = plan.spec();
-  if (rule.match.kind == CohortMatch::Kind::kHeader) lower(rule.match.header);
-  if (rule.match.kind == CohortMatch::Kind::kApiKey) lower(rule.match.value);
-  auto same = std::find_if(s.cohorts.begin(), s.cohorts.end(),
-                           [&](const CohortRule& r) { return r.match == rule.match; });
-  if (same != s.cohorts.end())
-    same->color = std::move(rule.color);
-  else
-    s.cohorts.push_back(std::move(rule));
-  return make_plan(std::move(s));
-}
-
-Result<Plan> without_cohort(const Plan& plan, const CohortMatch& match) {
-  PlanSpec s = plan.spec();
-  CohortMatch m = match;
-  if (m.kind == CohortMatch::Kind::kHeader) lower(m.header);
-  if (m.kind == CohortMatch::Kind::kApiKey) lower(m.value);
-  auto it = std::find_if(s.cohorts.begin(), s.cohorts.end(),
-                         [&](const CohortRule& r) { return r.match == m; });
-  if (it == s.cohorts.end())
-    return Error(ErrorCode::kInvalidRequest,
-                 "no cohort rule matches " + cohort_match_text(m) +
-                     "; `traffic show` lists the rules");
-  s.cohorts.erase(it);
-  return make_plan(std::move(s));
 }
 
 }  // namespace cutover::traffic

@@ -21,6 +21,9 @@ std::string problem_text(const Problem& p);
 // normalizes it (environments sorted, header names and key digests lower-cased).
 void check_spec(PlanSpec& spec, std::vector<Problem>& problems);
 
+// Header names and API key digests lower-cased: the one form rules are compared and stored in.
+void normalize(CohortMatch& m);
+
 // One Error listing every problem, one per line, each with its path.
 Error plan_error(const std::vector<Problem>& problems);
 

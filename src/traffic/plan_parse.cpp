@@ -140,8 +140,9 @@ class Reader {
     if (found != 1) {
       // With a misspelt key already reported, "none of them" would only repeat it.
       if (found > 1 || problems.size() == before)
-        fail(path, "expected exactly one of header (with equals), tenant, subject, "
-                   "api_key_sha256");
+        fail(path,
+             "expected exactly one of header (with equals), tenant, subject, "
+             "api_key_sha256");
       else
         broken.push_back(path);
       return m;
@@ -151,9 +152,15 @@ class Reader {
         string(*o, "header", path, m.header);
         string(*o, "equals", path, m.value);
         return m;
-      case CohortMatch::Kind::kTenant: string(*o, "tenant", path, m.value); break;
-      case CohortMatch::Kind::kSubject: string(*o, "subject", path, m.value); break;
-      case CohortMatch::Kind::kApiKey: string(*o, "api_key_sha256", path, m.value); break;
+      case CohortMatch::Kind::kTenant:
+        string(*o, "tenant", path, m.value);
+        break;
+      case CohortMatch::Kind::kSubject:
+        string(*o, "subject", path, m.value);
+        break;
+      case CohortMatch::Kind::kApiKey:
+        string(*o, "api_key_sha256", path, m.value);
+        break;
     }
     if (o->contains("equals")) fail(path + ".equals", "only with header");
     return m;
@@ -193,8 +200,8 @@ class Reader {
   bool explained(const Problem& p) const {
     if (colors_unknown && p.what.starts_with("unknown color")) return true;
     return std::any_of(broken.begin(), broken.end(), [&](const std::string& b) {
-      return p.path == b || (p.path.starts_with(b) && (p.path[b.size()] == '.' ||
-                                                       p.path[b.size()] == '['));
+      return p.path == b ||
+             (p.path.starts_with(b) && (p.path[b.size()] == '.' || p.path[b.size()] == '['));
     });
   }
 };
@@ -208,8 +215,8 @@ std::optional<PlanSpec> read(std::string_view text, std::vector<Problem>& proble
     return std::nullopt;
   }
   Reader r;
-  auto* o = r.object(doc, "", {"schema", "environments", "active", "candidate", "cohorts",
-                               "mirror"});
+  auto* o =
+      r.object(doc, "", {"schema", "environments", "active", "candidate", "cohorts", "mirror"});
   if (!o) {
     problems = std::move(r.problems);
     return std::nullopt;

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/hash.hpp"
 
 namespace cutover::traffic {
 namespace {
 
-const std::string kKeyHex = to_hex(sha256("sk-test-key"));
+const std::string key_hex = to_hex(sha256("sk-test-key"));
 
 std::string full_doc() {
   return R"({
@@ -22,7 +24,7 @@ std::string full_doc() {
       {"match": {"tenant": "acme"}, "color": "green"},
       {"match": {"subject": "agent-7"}, "color": "blue"},
       {"match": {"api_key_sha256": ")" +
-         kKeyHex + R"("}, "color": "green"}
+         key_hex + R"("}, "color": "green"}
     ],
     "mirror": {"color": "green", "fraction": 0.1}
   })";
@@ -169,9 +171,9 @@ TEST(TrafficPlan, EveryProblemNamesItsPath) {
 }
 
 TEST(TrafficPlan, ReportsAllProblemsAtOnceWithoutEchoes) {
-  auto problems = plan_problems(with(
-      R"("candidate":{"color":"blue","weight_bp":-1},"mirror":{"color":"blue","fraction":2},)"
-      R"("cohorts":[{"match":{"hedaer":"x"},"color":"green"},{"match":{"tenant":"t"}}])"));
+  auto problems = plan_problems(
+      with(R"("candidate":{"color":"blue","weight_bp":-1},"mirror":{"color":"blue","fraction":2},)"
+           R"("cohorts":[{"match":{"hedaer":"x"},"color":"green"},{"match":{"tenant":"t"}}])"));
   std::string all;
   for (const auto& p : problems) all += p + "\n";
   EXPECT_EQ(problems.size(), 6u) << all;
@@ -234,7 +236,7 @@ TEST(TrafficPlan, CohortRulesFromTheCli) {
   EXPECT_EQ(t->match.value, "acme");
   auto s = parse_cohort_rule("subject:agent->7->blue");
   EXPECT_EQ(s->match.value, "agent->7") << "the last arrow separates the color";
-  auto k = parse_cohort_rule("key:" + kKeyHex + "->green");
+  auto k = parse_cohort_rule("key:" + key_hex + "->green");
   EXPECT_EQ(k->match.kind, CohortMatch::Kind::kApiKey);
   for (auto text : {"header:x-a=b->green", "tenant:acme->green", "subject:agent-7->blue"})
     EXPECT_EQ(cohort_rule_text(parse_cohort_rule(text).value()), text);

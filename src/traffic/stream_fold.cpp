@@ -83,9 +83,8 @@ class Folder {
               {"function", json::object{{"name", t.name}, {"arguments", t.arguments}}}});
         message["tool_calls"] = std::move(calls);
       }
-      choices.push_back(json::object{{"index", index},
-                                     {"message", std::move(message)},
-                                     {"finish_reason", c.finish_reason}});
+      choices.push_back(json::object{
+          {"index", index}, {"message", std::move(message)}, {"finish_reason", c.finish_reason}});
     }
     out["choices"] = std::move(choices);
     if (!usage_.is_null()) out["usage"] = usage_;

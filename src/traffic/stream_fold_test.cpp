@@ -120,10 +120,10 @@ TEST(StreamFold, AnErrorEventEndsTheFold) {
 }
 
 TEST(StreamFold, MalformedStreamsAreErrors) {
-  for (std::string_view body : {std::string_view(""), std::string_view("hello"),
-                                std::string_view("data: not json\n\n"),
-                                std::string_view("data: [1,2]\n\n"),
-                                std::string_view("data: {\"choices\":[]}\n\ndata: {\"a\":\n\n")}) {
+  for (std::string_view body :
+       {std::string_view(""), std::string_view("hello"), std::string_view("data: not json\n\n"),
+        std::string_view("data: [1,2]\n\n"),
+        std::string_view("data: {\"choices\":[]}\n\ndata: {\"a\":\n\n")}) {
     auto r = fold_chat_stream(body);
     EXPECT_FALSE(r.ok()) << body;
     if (!r.ok()) {

@@ -16,14 +16,12 @@
 namespace cutover::traffic::testing {
 
 struct MockRequest {
-  std::string body;                    // a /v1/chat/completions request
-  mockllm::BehaviourSet drift = {};    // as `mock-llm --drift` would apply
-  std::int64_t created = 1700000000;   // varies between responses; volatile
+  std::string body;                   // a /v1/chat/completions request
+  mockllm::BehaviourSet drift = {};   // as `mock-llm --drift` would apply
+  std::int64_t created = 1700000000;  // varies between responses; volatile
 };
 
-inline mockllm::BehaviourSet drift_of(std::string_view list) {
-  return mockllm::parse_drift(list);
-}
+inline mockllm::BehaviourSet drift_of(std::string_view list) { return mockllm::parse_drift(list); }
 
 // The completion the mock computes for the request (EXPECTs a valid request).
 inline mockllm::Completion mock_completion(const MockRequest& r, boost::json::value& doc,
