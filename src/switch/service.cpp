@@ -88,10 +88,26 @@ http::Response json_error(unsigned version, bhttp::status status, std::string_vi
 Service::Service(ServiceOptions options, Endpoints& endpoints, Metrics& metrics, ShadowWriter* shadow)
     : options_(options), endpoints_(endpoints), metrics_(metrics), shadow_(shadow) {}
 
+void Service::adopt(std::shared_ptr<const PlanSnapshot> plan) {
+  auto r = std::make_shared<Routing>();
+  for (const auto& env : plan->plan.environments())
+    r->by_color.emplace_back(env.color, endpoints_.of(env.color, plan->plan.endpoint_urls(env.color)));
+  r->snap = std::move(plan);
+  routing_.store(std::move(r));
+}
+
+const std::vector<std::shared_ptr<Endpoint>>& Service::Routing::of(std::string_view color) const {
+  static const std::vector<std::shared_ptr<Endpoint>> kNone;
+  for (const auto& [c, list] : by_color)
+    if (c == color) return list;
+  return kNone;
+}
+
 net::awaitable<void> Service::handle(http::Request& req, http::Exchange& ex) {
   std::string_view target = req.target();
   const bool get = req.method() == bhttp::verb::get;
-  auto snap = plan_.load();
+  auto routing = routing_.load();
+  const PlanSnapshot* snap = routing ? routing->snap.get() : nullptr;
   if (get && (target == "/healthz" || target == "/readyz" || target == "/metrics")) {
     http::Response res{bhttp::status::ok, req.version()};
     if (target == "/healthz") {
@@ -119,12 +135,13 @@ net::awaitable<void> Service::handle(http::Request& req, http::Exchange& ex) {
                                     .with_retry_after(std::chrono::seconds(1))));
     co_return;
   }
-  co_await forward(req, ex, std::move(snap));
+  co_await forward(req, ex, std::move(routing));
 }
 
 net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
-                                      std::shared_ptr<const PlanSnapshot> snap) {
+                                      std::shared_ptr<const Routing> routing) {
   const auto t0 = Clock::now();
+  const PlanSnapshot* snap = routing->snap.get();
   // Decide on the plan this request arrived under.
   const std::string key_sha = bearer_sha256(req);
   traffic::RequestKey key;
@@ -147,7 +164,7 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
   if (d.mirror && shadow_) {
     shadow = shadow_->start(co_await net::this_coro::executor, head, req.body(), request_id, color,
                             std::string(d.mirror_color),
-                            endpoints_.of(std::string(d.mirror_color), snap->plan.endpoint_urls(d.mirror_color)));
+                            routing->of(d.mirror_color));
   }
   auto record_primary = [&](bool failed, int status, std::string_view content_type, std::string body) {
     if (!shadow) return;
@@ -162,7 +179,7 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
 
   // A healthy gateway of the serving color; one that refuses the connection is ejected and
   // the next one tried. Never another color: only the plan moves traffic.
-  auto endpoints = endpoints_.of(color, snap->plan.endpoint_urls(color));
+  const auto& endpoints = routing->of(color);
   std::size_t start = endpoints.empty() ? 0 : static_cast<std::size_t>(draw % endpoints.size());
   std::unique_ptr<http::Connection> conn;
   std::optional<http::ResponseParser> parser;

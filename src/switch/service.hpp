@@ -31,22 +31,32 @@ class Service final : public http::Handler {
  public:
   Service(ServiceOptions options, Endpoints& endpoints, Metrics& metrics, ShadowWriter* shadow);
 
-  void adopt(std::shared_ptr<const PlanSnapshot> plan) { plan_.store(std::move(plan)); }
-  std::shared_ptr<const PlanSnapshot> plan() const { return plan_.load(); }
+  // Serve new requests by this plan; requests in flight keep theirs.
+  void adopt(std::shared_ptr<const PlanSnapshot> plan);
+  std::shared_ptr<const PlanSnapshot> plan() const {
+    auto r = routing_.load();
+    return r ? r->snap : nullptr;
+  }
   void attach(const http::Server* server) { server_ = server; }
   void set_draining() { draining_ = true; }
 
   http::net::awaitable<void> handle(http::Request& req, http::Exchange& ex) override;
 
  private:
+  // A plan with its endpoints resolved once, at adoption (no lookup per request).
+  struct Routing {
+    std::shared_ptr<const PlanSnapshot> snap;
+    std::vector<std::pair<std::string, std::vector<std::shared_ptr<Endpoint>>>> by_color;
+    const std::vector<std::shared_ptr<Endpoint>>& of(std::string_view color) const;
+  };
   http::net::awaitable<void> forward(http::Request& req, http::Exchange& ex,
-                                     std::shared_ptr<const PlanSnapshot> snap);
+                                     std::shared_ptr<const Routing> routing);
 
   const ServiceOptions options_;
   Endpoints& endpoints_;
   Metrics& metrics_;
   ShadowWriter* shadow_;
-  std::atomic<std::shared_ptr<const PlanSnapshot>> plan_;
+  std::atomic<std::shared_ptr<const Routing>> routing_;
   const http::Server* server_ = nullptr;
   std::atomic<bool> draining_{false};
 };
