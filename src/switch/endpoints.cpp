@@ -21,6 +21,13 @@ std::shared_ptr<Endpoint> Endpoints::get(const std::string& color, const http::U
     e = std::make_shared<Endpoint>();
     e->url = url;
     e->color = color;
+    if (url.tls) {
+      try {
+        e->tls = http::make_client_tls_context("");
+      } catch (const std::exception& ex) {
+        log::error("no TLS context for an https endpoint", {{"endpoint", url.origin}, {"error", ex.what()}});
+      }
+    }
   }
   return e;
 }
@@ -50,8 +57,8 @@ void Endpoints::stop() {
 
 namespace {
 
-net::awaitable<bool> probe(const http::Url& url, std::chrono::milliseconds timeout) {
-  auto c = co_await http::Connection::open(url, nullptr, timeout);
+net::awaitable<bool> probe(const http::Url& url, http::ssl::context* tls, std::chrono::milliseconds timeout) {
+  auto c = co_await http::Connection::open(url, tls, timeout);
   if (!c) co_return false;
   std::string head = "GET " + url.path_prefix + "/readyz HTTP/1.1\r\nHost: " + url.host_header +
                      "\r\nConnection: close\r\nUser-Agent: cutover-switch/" CUTOVER_VERSION "\r\n\r\n";
@@ -69,14 +76,11 @@ net::awaitable<bool> probe(const http::Url& url, std::chrono::milliseconds timeo
 }  // namespace
 
 void Endpoints::run() {
-  // https endpoints are probed as http is not possible; the switch forwards to the
-  // gateways of one deployment, plain HTTP on a private network (docs/SWITCH.md).
   while (!stop_) {
     net::io_context io;
     for (const auto& e : all()) {
-      if (e->url.tls) continue;
       net::co_spawn(io, [e, this]() -> net::awaitable<void> {
-        bool ok = co_await probe(e->url, std::min(interval_ * 2, std::chrono::milliseconds(2000)));
+        bool ok = co_await probe(e->url, e->tls.get(), std::min(interval_ * 2, std::chrono::milliseconds(2000)));
         bool was = e->healthy.exchange(ok);
         if (was != ok)
           log::info(ok ? "endpoint healthy again" : "endpoint ejected: /readyz failed",

@@ -14,12 +14,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/types.hpp"
 #include "http/url.hpp"
 
 namespace cutover::switching {
 
 struct Endpoint {
   http::Url url;
+  // https:// gateways: verified against the system trust store (null for http://).
+  std::shared_ptr<http::ssl::context> tls;
   std::string color;
   std::atomic<bool> healthy{true};
   std::atomic<std::uint64_t> requests{0}, failures{0};

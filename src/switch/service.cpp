@@ -192,7 +192,7 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
       // A pooled connection the gateway closed while idle fails before any byte: once more
       // on a fresh one.
       for (int fresh = 0; fresh < 2; ++fresh) {
-        auto c = co_await http::ConnectionPool::for_this_thread().acquire(e->url, nullptr, options_.connect_timeout);
+        auto c = co_await http::ConnectionPool::for_this_thread().acquire(e->url, e->tls.get(), options_.connect_timeout);
         if (!c) {
           last_error = c.error().message();
           e->failures.fetch_add(1, std::memory_order_relaxed);

@@ -28,7 +28,7 @@ net::awaitable<void> send_copy(std::shared_ptr<ShadowPair> pair, ShadowWriter* w
   s.failed = true;
   for (const auto& e : endpoints) {
     if (!e->healthy.load(std::memory_order_relaxed)) continue;
-    auto c = co_await http::ConnectionPool::for_this_thread().acquire(e->url, nullptr, std::chrono::seconds(2));
+    auto c = co_await http::ConnectionPool::for_this_thread().acquire(e->url, e->tls.get(), std::chrono::seconds(2));
     if (!c) continue;
     std::string full = head;
     full.insert(full.find("\r\n") + 2, "Host: " + e->url.host_header + "\r\n");
