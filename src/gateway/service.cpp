@@ -4,6 +4,7 @@
 
 #include "core/log.hpp"
 #include "audit/writer.hpp"
+#include "gateway/stages/audit.hpp"
 #include "gateway/stages/authenticate.hpp"
 
 namespace cutover::gateway {
@@ -26,7 +27,8 @@ Service::Service(std::shared_ptr<Config> config, bool has_state, Counters* count
                  audit::Writer* audit)
     : metrics_(config->color),
       pipeline_(default_stages(PipelineDeps{metrics_, counters, audit})),
-      audit_(audit) {
+      audit_(audit),
+      models_audit_(audit, metrics_) {
   if (audit) metrics_.audit = &audit->stats();
   adopt(std::move(config));
   has_state_.store(has_state);
@@ -112,7 +114,15 @@ http::net::awaitable<void> Service::handle(http::Request& req, http::Exchange& e
 }
 
 http::net::awaitable<void> Service::models(RequestContext& ctx) {
-  if (Status st = Authenticate::check(ctx); !st) co_return co_await respond_error(ctx, st.error());
+  // Not a pipeline request, but an API request all the same: audited like one.
+  if (Status st = co_await models_audit_.run(ctx); !st) co_return co_await respond_error(ctx, st.error());
+  if (Status st = Authenticate::check(ctx); !st) {
+    if (ctx.audit) {
+      auto op = ctx.audit->seal(ctx, st.error().http_status(), &st.error(), sha256(st.error().to_openai_json()));
+      if (Status a = co_await std::move(op); !a) co_return co_await respond_error(ctx, audit_failed(a.error()));
+    }
+    co_return co_await respond_error(ctx, st.error());
+  }
   boost::json::array data;
   for (const auto& r : ctx.config->routes) {
     if (!ctx.identity->may_use(r.alias)) continue;
@@ -120,6 +130,10 @@ http::net::awaitable<void> Service::models(RequestContext& ctx) {
   }
   boost::json::object body{{"object", "list"}, {"data", std::move(data)}};
   auto res = text(bhttp::status::ok, ctx.request.version(), "application/json", boost::json::serialize(body));
+  if (ctx.audit) {
+    auto op = ctx.audit->seal(ctx, 200, nullptr, sha256(res.body()));
+    if (Status a = co_await std::move(op); !a) co_return co_await respond_error(ctx, audit_failed(a.error()));
+  }
   GatewayHeaders(ctx).apply(res);
   ctx.status = 200;
   co_await ctx.exchange.send(std::move(res));

@@ -10,6 +10,7 @@
 #include "gateway/config.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/pipeline.hpp"
+#include "gateway/stages/audit.hpp"
 #include "http/server.hpp"
 
 namespace cutover::gateway {
@@ -49,6 +50,7 @@ class Service final : public http::Handler {
   std::function<boost::json::object()> state_reporter_;
   Pipeline pipeline_;
   audit::Writer* audit_ = nullptr;
+  AuditStage models_audit_;  // /v1/models is not a pipeline request but is audited
   const http::Server* server_ = nullptr;
   std::atomic<bool> draining_{false};
 };
