@@ -3,6 +3,10 @@
 // the "listening" log line), writes node configs to a temp dir, and stops everything it
 // started by PID (SIGTERM, then SIGKILL after a deadline). Nothing outlives the test file:
 // a process 'exit' hook SIGKILLs whatever is still running.
+//
+// Every process gets CUTOVER_MASTER_KEY = MASTER_KEY (random per test file) unless the test
+// passes its own in env: a store-backed gateway needs it to open the audit signing key
+// that freshStore() seals into the store with `cutover audit keygen`.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -15,6 +19,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const CUTOVER_BIN = process.env.CUTOVER_BIN
   ? path.resolve(process.env.CUTOVER_BIN)
   : path.resolve(here, '../../build/cutover');
+
+// The master key every child process gets (base64 of 32 random bytes), unless its env says otherwise.
+export const MASTER_KEY = randomBytes(32).toString('base64');
+const childEnv = (env) => ({ ...process.env, CUTOVER_MASTER_KEY: MASTER_KEY, ...env });
 
 const live = new Set();  // every ChildProc not yet known to have exited
 process.on('exit', () => {
@@ -66,7 +74,7 @@ export class ChildProc {
     this.waiters = [];
     this.child = spawn(CUTOVER_BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      env: childEnv(env),
     });
     this.pid = this.child.pid;
     live.add(this);
@@ -204,7 +212,7 @@ export async function startGateway(config, { dir, args = [], env, readyTimeoutMs
 // Runs the binary to completion (for bad flags / bad config). Resolves {code, signal, stdout, stderr}.
 export function runCutover(args, { timeoutMs = 10000, env } = {}) {
   return new Promise((resolve) => {
-    execFile(CUTOVER_BIN, args, { timeout: timeoutMs, killSignal: 'SIGKILL', env: { ...process.env, ...env } },
+    execFile(CUTOVER_BIN, args, { timeout: timeoutMs, killSignal: 'SIGKILL', env: childEnv(env) },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0,
                   signal: err?.signal ?? null, stdout, stderr });
@@ -464,17 +472,44 @@ function psql(url, sql) {
   });
 }
 
+// `cutover audit keygen` on a store: seals a new audit signing key under the master key
+// (MASTER_KEY unless env sets CUTOVER_MASTER_KEY) and writes its public key (hex) to
+// publicKeyOut. Without a key, every API request of a gateway on that store gets a 503.
+export async function auditKeygen(url, { publicKeyOut, env, timeoutMs = 20000 } = {}) {
+  const args = ['audit', 'keygen', '--store', url];
+  if (publicKeyOut) args.push('--public-key-out', publicKeyOut);
+  const r = await runCutover(args, { env, timeoutMs });
+  if (r.code !== 0) throw new Error(`cutover audit keygen failed (exit ${r.code}): ${r.stderr}`);
+  return r;
+}
+
 // A store of its own for one test: a fresh SQLite file in dir, or a fresh PostgreSQL schema
-// with a random name (selected through the URL's search_path). Resolves {url, drop}.
-export async function freshStore(backend, dir) {
-  if (backend === 'sqlite')
-    return { url: `sqlite://${path.join(dir, `store-${randomBytes(4).toString('hex')}.db`)}`, drop: async () => {} };
-  if (!POSTGRES_URL) throw new Error('freshStore(postgres) needs CUTOVER_TEST_POSTGRES_URL');
-  const schema = `e2e_${randomBytes(8).toString('hex')}`;
-  await psql(POSTGRES_URL, `CREATE SCHEMA ${schema}`);
-  const sep = POSTGRES_URL.includes('?') ? '&' : '?';
-  return {
-    url: `${POSTGRES_URL}${sep}options=-csearch_path%3D${schema}`,
-    drop: () => psql(POSTGRES_URL, `DROP SCHEMA IF EXISTS ${schema} CASCADE`),
-  };
+// with a random name (selected through the URL's search_path). Unless keygen is false it
+// gets an audit signing key (auditKeygen; this migrates the store), whose public key file
+// is publicKey. Resolves {url, publicKey, drop}.
+export async function freshStore(backend, dir, { keygen = true, env } = {}) {
+  const id = randomBytes(4).toString('hex');
+  let store;
+  if (backend === 'sqlite') {
+    store = { url: `sqlite://${path.join(dir, `store-${id}.db`)}`, drop: async () => {} };
+  } else {
+    if (!POSTGRES_URL) throw new Error('freshStore(postgres) needs CUTOVER_TEST_POSTGRES_URL');
+    const schema = `e2e_${randomBytes(8).toString('hex')}`;
+    await psql(POSTGRES_URL, `CREATE SCHEMA ${schema}`);
+    const sep = POSTGRES_URL.includes('?') ? '&' : '?';
+    store = {
+      url: `${POSTGRES_URL}${sep}options=-csearch_path%3D${schema}`,
+      drop: () => psql(POSTGRES_URL, `DROP SCHEMA IF EXISTS ${schema} CASCADE`),
+    };
+  }
+  if (keygen) {
+    store.publicKey = path.join(dir, `audit-${id}.pub`);
+    try {
+      await auditKeygen(store.url, { publicKeyOut: store.publicKey, env });
+    } catch (e) {
+      await store.drop().catch(() => {});
+      throw e;
+    }
+  }
+  return store;
 }

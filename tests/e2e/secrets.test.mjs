@@ -31,6 +31,8 @@ describe('provider keys sealed in the store', () => {
     const set = await h.runCutover(['secret', 'set', 'upstream', '--from-env', 'UPSTREAM_KEY', '--store', storeUrl], { env });
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /secret upstream sealed with master key [0-9a-f]{16}/);
+    // The audit signing key is sealed under the same (this file's own) master key.
+    await h.auditKeygen(storeUrl, { env });
     const file = path.join(dir, 'state.yaml');
     await writeFile(file, h.toYaml({
       providers: [{ name: 'p', base_url: `http://127.0.0.1:${upstream.address().port}/v1`, api_key_secret: 'upstream' }],
@@ -66,7 +68,11 @@ describe('provider keys sealed in the store', () => {
     try {
       const r = await h.postJson(`${bare.baseUrl}/chat/completions`, { model: 'chat', messages: [{ role: 'user', content: 'x' }] },
         { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+      // The state itself does not load (its provider key cannot be opened), before the
+      // audit signing key (sealed under the same master key) matters; a gateway that cannot
+      // open only the signing key is in audit_entries.test.mjs.
       assert.equal(r.status, 503);
+      assert.match((await r.json()).error.message, /no state yet/);
       assert.ok(bare.lines.some((l) => l.includes('master key is unusable')));
     } finally {
       await bare.stop(5000);

@@ -62,9 +62,11 @@ for (const backend of ['sqlite', 'postgres']) {
       await cleanup({ dirs: [dir] });
     });
 
-    // Every test gets a store of its own.
+    // Every test gets a store of its own, empty: no audit signing key (no gateway runs
+    // here, and keygen would add a secrets domain); apply and rollback then write their
+    // control entries unsigned, which audit_control.test.mjs covers with a key.
     const withStore = (fn) => async () => {
-      store = await freshStore(backend, dir);
+      store = await freshStore(backend, dir, { keygen: false });
       try {
         await fn();
       } finally {

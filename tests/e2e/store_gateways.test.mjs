@@ -83,7 +83,9 @@ for (const backend of ['sqlite', 'postgres']) {
         const body = await refused.json();
         assert.match(body.error.message, /7 requests per minute for API key 'shared' \(limits policy v\d+\)/);
       }
-      for (const gw of pair) await gw.stop(5000);
+      // Every gateway started so far, also those a failed earlier test left running
+      // (a live child keeps node, and so this file, from exiting).
+      await h.cleanup({ procs });
       procs = [];
     });
 
@@ -111,7 +113,9 @@ for (const backend of ['sqlite', 'postgres']) {
       assert.deepEqual(admin.map((a) => a.color), ['blue', 'green']);
       assert.equal(admin[0].domains.routes.version, 2);
       assert.equal((await adminState(pair[0], 'wrong')).status, 401);
-      for (const gw of pair) await gw.stop(5000);
+      // Every gateway started so far, also those a failed earlier test left running
+      // (a live child keeps node, and so this file, from exiting).
+      await h.cleanup({ procs });
       procs = [];
     });
   });
@@ -129,8 +133,12 @@ describe('a PostgreSQL outage while traffic flows', () => {
     mock = await h.startMock();
     const m = await h.runCutover(['store', 'migrate', '--store', url]);
     assert.equal(m.code, 0, m.stderr);
+    await h.auditKeygen(url);
     await apply(dir, url, stateFile(mock.port));
-    gw = await h.startGateway({ listen: '127.0.0.1:0' }, { dir, args: ['--store', url] });
+    // What this tests is the state snapshot riding out the outage, so the audit log spools
+    // (fail-open) instead of refusing; the fail-closed outage is in audit_load.test.mjs.
+    gw = await h.startGateway({ listen: '127.0.0.1:0', audit: { on_failure: 'open', spool: path.join(dir, 'audit.spool') } },
+      { dir, args: ['--store', url] });
   });
   after(async () => {
     await h.cleanup({ procs: [mock, gw].filter(Boolean), dirs: [dir] });
@@ -155,5 +163,10 @@ describe('a PostgreSQL outage while traffic flows', () => {
       { timeoutMs: 15000, what: 'readyz ready again' });
     assert.equal((await chat(gw)).status, 200);
     assert.equal(served, 20);
+    // The spooled entries reached the store: one unbroken chain.
+    await h.until(async () => (await h.scrape(gw)).value('cutover_audit_spool_pending') === 0,
+      { timeoutMs: 15000, what: 'audit spool appended' });
+    const v = await h.runCutover(['audit', 'verify', '--store', url]);
+    assert.equal(v.code, 0, `audit verify failed (exit ${v.code}, signal ${v.signal}):\n${v.stderr}${v.stdout}`);
   });
 });

@@ -1,0 +1,169 @@
+// The audit log as a user reads it: every request through the openai SDK (served, denied,
+// failed, streamed) has its entry with the right fields, durable before the response ends;
+// `cutover state apply|rollback` add control entries; `cutover audit verify` trusts the
+// public key from keygen. On SQLite, and on PostgreSQL when the test server runs.
+// (Load, kill -9 and outages: audit_load.test.mjs; tampering and proofs: audit_tamper.test.mjs.)
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import OpenAI from 'openai';
+import * as h from './harness.mjs';
+import * as a from './audit_common.mjs';
+
+for (const backend of ['sqlite', 'postgres']) {
+  describe(`audit entries on ${backend}`, { skip: backend === 'postgres' && h.postgresSkip }, () => {
+    let dir, mock, gw, store;
+    const test = (name, fn) => it(name, { timeout: 60000 }, h.withLogs(() => [gw, mock], fn));
+    before(async () => {
+      dir = await h.tempDir('cutover-audit-');
+      mock = await h.startMock();
+      store = await a.storeWithState(backend, dir, mock);
+      gw = await h.startGateway(h.gatewayConfig({ color: 'green' }), { dir, args: ['--store', store.url] });
+    });
+    after(async () => {
+      await h.cleanup({ procs: [gw, mock], dirs: [dir] });
+      await store?.drop();
+    });
+
+    test('every request has its entry with the right fields; a stream\'s is there by [DONE]', async () => {
+      const client = new OpenAI({ baseURL: gw.baseUrl, apiKey: a.KEY, maxRetries: 0, timeout: 20000 });
+      const messages = [{ role: 'user', content: 'audit me' }];
+
+      const done = await client.chat.completions.create({ model: 'chat', messages }).withResponse();
+      const completionId = done.response.headers.get('x-request-id');
+
+      const streamed = await client.chat.completions.create({ model: 'chat', messages, stream: true }).withResponse();
+      let chunks = 0;
+      for await (const _ of streamed.data) chunks++;
+      // The SDK has seen [DONE] and the end of the response: the entry must already be in
+      // the store (no waiting, no retry).
+      const streamId = streamed.response.headers.get('x-request-id');
+      const [streamEntry, ...more] = await a.queryRequest(store.url, streamId);
+      assert.ok(streamEntry, `no entry for the stream ${streamId} once the client had [DONE]`);
+      assert.equal(more.length, 0);
+      assert.ok(chunks > 1);
+
+      const denied = await new OpenAI({ baseURL: gw.baseUrl, apiKey: 'sk-not-a-key', maxRetries: 0 })
+        .chat.completions.create({ model: 'chat', messages }).catch((e) => e);
+      assert.equal(denied.status, 401);
+      const unknown = await client.chat.completions.create({ model: 'no-such-model', messages }).catch((e) => e);
+      assert.equal(unknown.status, 404);
+
+      const want = {
+        [completionId]: { http_status: 200, decision: 'allow', subject: 'auditor', tenant: 'acme', route: 'chat',
+                          requested_model: 'chat', responding_model: 'mock-fast', provider: 'mock',
+                          tokens_in: done.data.usage.prompt_tokens, tokens_out: done.data.usage.completion_tokens },
+        [streamId]: { http_status: 200, decision: 'allow', subject: 'auditor', route: 'chat', provider: 'mock',
+                      responding_model: 'mock-fast' },
+        [denied.requestID]: { http_status: 401, decision: 'deny', subject: '', route: '', provider: '',
+                              tokens_in: 0, tokens_out: 0 },
+        [unknown.requestID]: { http_status: 404, decision: 'fail', subject: 'auditor', route: '',
+                               requested_model: 'no-such-model', provider: '', tokens_in: 0, tokens_out: 0 },
+      };
+      const seqs = [];
+      for (const [id, fields] of Object.entries(want)) {
+        assert.match(id, /^[0-9a-f]{32}$/);
+        const rows = await a.queryRequest(store.url, id);
+        assert.equal(rows.length, 1, `entries of ${id}: ${JSON.stringify(rows)}`);
+        const { entry, hash, prev_hash: prev } = rows[0];
+        seqs.push(rows[0].seq);
+        assert.equal(rows[0].type, 'entry');
+        assert.match(hash, /^[0-9a-f]{64}$/);
+        assert.match(prev, /^[0-9a-f]{64}$/);
+        for (const [k, v] of Object.entries({ kind: 'request', color: 'green', request_id: id, schema: 1, shadow: false,
+                                              seq: rows[0].seq, ...fields }))
+          assert.deepEqual(entry[k], v, `${id} (status ${fields.http_status}): ${k}`);
+        assert.match(entry.trace_id, /^[0-9a-f]{32}$/);
+        assert.match(entry.request_sha256, /^[0-9a-f]{64}$/);
+        assert.match(entry.response_sha256, /^[0-9a-f]{64}$/);
+        assert.match(entry.policy_versions, /routes=1/);
+        assert.ok(entry.latency_us > 0);
+        if (fields.http_status !== 200) assert.notEqual(entry.reason, '', 'a refusal records why');
+      }
+      // A stream's tokens are counted even though the client did not ask for usage.
+      assert.ok(streamEntry.entry.tokens_in > 0 && streamEntry.entry.tokens_out > 0, JSON.stringify(streamEntry.entry));
+      // One after the other, each durable before its response: their seqs ascend.
+      assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]), `seqs ${seqs}`);
+
+      const ok = await a.verifyOk(store.url, store.publicKey);
+      assert.match(ok, /1 key \(--public-key\)/);
+      // A key the log was not signed with is not trusted.
+      const stranger = path.join(dir, 'stranger.pub');
+      await writeFile(stranger, `${'ab'.repeat(32)}\n`);
+      const bad = await a.verify(['--store', store.url, '--public-key', stranger]);
+      assert.equal(bad.code, 1, bad.stdout);
+      assert.match(bad.stderr, /^cutover audit verify: FAILED at seq \d+: .*unknown key id/);
+    });
+
+    test('state apply and rollback add signed control entries', async () => {
+      const earlier = (await a.exportLog(store.url)).entries.length;
+      await a.applyState(dir, store.url, a.stateYaml(mock.port, { alias: 'chat-v2' }), ['--author', 'e2e-operator']);
+      // The same file again changes nothing and records nothing.
+      await a.applyState(dir, store.url, a.stateYaml(mock.port, { alias: 'chat-v2' }));
+      await a.cli(['state', 'rollback', 'routes', '--store', store.url, '--author', 'e2e-rollback'], 'state rollback');
+      const added = (await a.exportLog(store.url)).entries.slice(earlier);
+      assert.deepEqual(added.map((e) => [e.entry.kind, e.entry.decision]),
+        [['control', 'state.apply'], ['control', 'state.rollback']], JSON.stringify(added.map((e) => e.entry)));
+      const [apply, rollback] = added.map((e) => e.entry);
+      assert.equal(apply.subject, 'e2e-operator');
+      assert.match(apply.reason, /routes v2/);
+      assert.match(apply.policy_versions, /routes=2/);
+      assert.equal(rollback.subject, 'e2e-rollback');
+      assert.match(rollback.policy_versions, /routes=1/);
+      assert.equal(apply.request_id, '');
+      await a.verifyOk(store.url, store.publicKey);
+    });
+  });
+}
+
+// The master key of this gateway is not the one the signing key was sealed with.
+describe('a gateway that cannot sign', () => {
+  let dir, upstream, gw, store, calls = 0;
+  before(async () => {
+    dir = await h.tempDir('cutover-audit-');
+    upstream = http.createServer((req, res) => {
+      calls++;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [],
+                                 usage: { prompt_tokens: 1, completion_tokens: 1 } }));
+      });
+    });
+    await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
+    store = await a.storeWithState('sqlite', dir, { port: upstream.address().port });
+    gw = await h.startGateway(h.gatewayConfig(), { dir, args: ['--store', store.url],
+      env: { CUTOVER_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') } });
+  });
+  after(async () => {
+    await h.cleanup({ procs: [gw], dirs: [dir] });
+    upstream.close();
+  });
+
+  it('answers 503 naming the audit signing key', h.withLogs(() => [gw], async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await a.chat(gw);
+      assert.equal(r.status, 503, r.body);
+      const { error } = JSON.parse(r.body);
+      assert.equal(error.type, 'server_error');
+      assert.match(error.message, /audit entry could not be written .*audit signing key/);
+    }
+    assert.ok((await h.scrape(gw)).value('cutover_audit_unavailable_total') >= 3);
+  }));
+
+  // BUG (reported with the audit e2e suite): the writer counts as healthy until an append
+  // fails, and its idle probe (a head read, no signer needed) marks it healthy again every
+  // 250 ms, so without a usable signing key each request is still sent to the provider
+  // (and paid for) before it is refused. Remove `todo` once fixed.
+  it('never sends an unrecordable request to the provider', { todo: 'audit: no signing key still calls the provider' },
+    async () => {
+      const called = calls;
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await a.chat(gw)).status, 503);
+        await h.sleep(300);  // past the writer's probe interval: the case the bug is about
+      }
+      assert.equal(calls - called, 0, `the provider was called ${calls - called} times`);
+    });
+});
