@@ -101,6 +101,9 @@ int run_gateway(const GatewayArgs& a) {
   } else if (!store_url.empty()) {
     log::warn("audit log disabled (audit.enabled: false): requests are served unrecorded");
   }
+  if (audit_writer && has_state && !config->audit_signer)
+    log::error("API requests are refused: the audit log cannot be signed",
+               {{"error", config->audit_signer_problem}});
   gateway::Service service(config, has_state, counters.get(), audit_writer.get());
   service_ptr = &service;
   // Per-domain versions and fingerprints of the state in use (/readyz, /admin/state).
@@ -112,8 +115,11 @@ int run_gateway(const GatewayArgs& a) {
   };
   if (source) {
     service.set_state_reporter(state_report);
-    source->start([&service, apply_flags](std::shared_ptr<gateway::Config> c) {
+    source->start([&service, apply_flags, audit = audit_writer.get()](std::shared_ptr<gateway::Config> c) {
                     apply_flags(*c);
+                    if (audit && !c->audit_signer)
+                      log::error("API requests are refused: the audit log cannot be signed",
+                                 {{"error", c->audit_signer_problem}});
                     service.adopt(std::move(c));
                   },
                   [&service](bool degraded) { service.set_store_degraded(degraded); });

@@ -59,7 +59,7 @@ for (const backend of ['sqlite', 'postgres']) {
                       responding_model: 'mock-fast' },
         [denied.requestID]: { http_status: 401, decision: 'deny', subject: '', route: '', provider: '',
                               tokens_in: 0, tokens_out: 0 },
-        [unknown.requestID]: { http_status: 404, decision: 'fail', subject: 'auditor', route: '',
+        [unknown.requestID]: { http_status: 404, decision: 'reject', subject: 'auditor', route: '',
                                requested_model: 'no-such-model', provider: '', tokens_in: 0, tokens_out: 0 },
       };
       const seqs = [];
@@ -153,11 +153,8 @@ describe('a gateway that cannot sign', () => {
     assert.ok((await h.scrape(gw)).value('cutover_audit_unavailable_total') >= 3);
   }));
 
-  // BUG (reported with the audit e2e suite): the writer counts as healthy until an append
-  // fails, and its idle probe (a head read, no signer needed) marks it healthy again every
-  // 250 ms, so without a usable signing key each request is still sent to the provider
-  // (and paid for) before it is refused. Remove `todo` once fixed.
-  it('never sends an unrecordable request to the provider', { todo: 'audit: no signing key still calls the provider' },
+  // The audit stage checks the snapshot's signing key before anything else runs.
+  it('never sends an unrecordable request to the provider',
     async () => {
       const called = calls;
       for (let i = 0; i < 3; i++) {

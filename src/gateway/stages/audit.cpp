@@ -19,9 +19,13 @@ std::int64_t unix_ns() {
       .count();
 }
 
+// allow: answered; deny: a policy said no (identity, access, limits); reject: the request
+// itself was wrong (bad body, unknown model, too large); fail: the gateway or a provider
+// could not answer.
 std::string_view decision_of(int status) {
   if (status < 400) return "allow";
   if (status == 401 || status == 403 || status == 429) return "deny";
+  if (status < 500) return "reject";
   return "fail";
 }
 
@@ -31,14 +35,23 @@ AuditStage::AuditStage(audit::Writer* writer, Metrics& metrics)
     : writer_(writer), metrics_(metrics), node_id_(default_node_id()) {}
 
 Error audit_failed(const Error& cause) {
+  // The cause (store address, driver text) is in the gateway's log, not in the answer to
+  // a client who may not even be authenticated.
+  const bool key = cause.message().find("signing key") != std::string::npos;
   return Error(ErrorCode::kUnavailable,
-               "The request was not completed because its audit entry could not be written (" +
-                   cause.message() + "). Retry shortly.")
+               std::string("The request was not completed because its audit entry could not be written (") +
+                   (key ? "this gateway has no usable audit signing key" : "the audit store is unavailable") +
+                   "; details in the gateway's log). Retry shortly.")
       .with_retry_after(std::chrono::seconds(1));
 }
 
 http::net::awaitable<Status> AuditStage::run(RequestContext& ctx) {
   if (!writer_) co_return Status{};
+  // Known beforehand: nothing is sent to a provider for a request that cannot be recorded.
+  if (!ctx.config->audit_signer) {
+    metrics_.audit_unavailable.fetch_add(1, std::memory_order_relaxed);
+    co_return audit_failed(Error(ErrorCode::kUnavailable, ctx.config->audit_signer_problem + " (signing key)"));
+  }
   if (!writer_->healthy() && !writer_->options().fail_open) {
     metrics_.audit_unavailable.fetch_add(1, std::memory_order_relaxed);
     co_return audit_failed(Error(ErrorCode::kUnavailable, writer_->last_error()));
