@@ -22,8 +22,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; echo "bench: port $1 never opened" >&2; exit 1; }
+source bench/lib.sh
 
 mock_port=$(free_port); nginx_port=$(free_port); gw_port=$(free_port)
 "$bin" mock-llm --listen "127.0.0.1:$mock_port" --threads 1 --log-level warn 2>"$dir/mock.log" &
@@ -38,10 +37,6 @@ gw_pid=$!; pids+=($gw_pid)
 wait_port "$mock_port"; wait_port "$nginx_port"; wait_port "$gw_port"
 nginx_pid=$(cat "$dir/nginx.pid")  # the worker is the master's child; count both
 nginx_worker=$(pgrep -P "$nginx_pid" | head -1)
-
-hz=$(getconf CLK_TCK)
-cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
-to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } else print v }'; }
 
 declare -A url=([mock]="http://127.0.0.1:$mock_port" [nginx]="http://127.0.0.1:$nginx_port" [gateway]="http://127.0.0.1:$gw_port")
 declare -A cpu_pids=([mock]="$mock_pid" [nginx]="$nginx_pid $nginx_worker" [gateway]="$gw_pid")

@@ -15,8 +15,7 @@ cleanup() {
   scripts/postgres-test-server.sh stop "$pgdir" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; echo "bench: port $1 never opened" >&2; exit 1; }
+source bench/lib.sh
 
 mock_port=$(free_port)
 "$bin" mock-llm --listen "127.0.0.1:$mock_port" --threads 1 --log-level warn 2>"$dir/mock.log" &
@@ -31,7 +30,8 @@ declare -A url
 start_gateway() {  # name, extra args...
   local name=$1; shift
   local port; port=$(free_port)
-  printf 'listen: 127.0.0.1:%s\nworkers: 1\nlog: {access: true}\n%s' "$port" "${NODE_EXTRA:-}" >"$dir/$name.yaml"
+  # The audit log is measured on its own (bench/audit.sh); here only auth and limits.
+  printf 'listen: 127.0.0.1:%s\nworkers: 1\nlog: {access: true}\naudit: {enabled: false}\n%s' "$port" "${NODE_EXTRA:-}" >"$dir/$name.yaml"
   "$bin" gateway -c "$dir/$name.yaml" "$@" 2>"$dir/$name.log" &
   pids+=($!)
   wait_port "$port"
