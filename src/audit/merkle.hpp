@@ -29,9 +29,6 @@ namespace cutover::audit {
 
 // Tree sizes and leaf indexes are at most this (they come from int64 seqs).
 inline constexpr std::uint64_t kMaxTreeSize = 0x7fffffffffffffffULL;
-// The longest proof any tree of kMaxTreeSize leaves can need (2 * 63 is a loose bound;
-// verifiers refuse longer proofs before hashing anything).
-inline constexpr std::size_t kMaxProofHashes = 128;
 
 Sha256 leaf_hash(const Sha256& data);
 Sha256 leaf_hash_bytes(std::string_view data);  // any leaf data (RFC 6962 test vectors)
