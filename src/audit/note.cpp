@@ -117,7 +117,7 @@ std::string vkey(std::string_view name, std::string_view public_raw32) {
 
 Result<NoteVerifier> parse_vkey(std::string_view text) {
   text = trim_ascii_space(text);
-  auto bad = [](std::string what) {
+  auto bad = [](const std::string& what) {
     return Error(ErrorCode::kInvalidRequest,
                  "verifier key: " + what +
                      " (expected <name>+<8 hex>+<base64 key>, as printed "
