@@ -89,7 +89,9 @@ Result<std::vector<Sha256>> consistency_proof_from_leaf_hashes(std::span<const S
 // --- Verifying (hostile input) -------------------------------------------------------------
 
 // RFC 9162 §2.1.3.2: ok when `proof` proves that the leaf whose DATA is `leaf_data` (the
-// entry hash) is leaf `index` of the tree of `tree_size` leaves with root `root`.
+// entry hash) is leaf `index` of the tree of `tree_size` leaves with root `root`. The proof
+// alone does not bind the size (trees whose paths have the same shape accept the same proof):
+// take tree_size and root from one verified checkpoint.
 Status verify_inclusion(std::uint64_t index, std::uint64_t tree_size, const Sha256& leaf_data,
                         std::span<const Sha256> proof, const Sha256& root);
 // Same with the leaf hash given (leaf_hash(data) already applied).
