@@ -29,9 +29,6 @@ namespace cutover::audit {
 
 // Tree sizes and leaf indexes are at most this (they come from int64 seqs).
 inline constexpr std::uint64_t kMaxTreeSize = 0x7fffffffffffffffULL;
-// The longest proof any tree of kMaxTreeSize leaves can need (2 * 63 is a loose bound;
-// verifiers refuse longer proofs before hashing anything).
-inline constexpr std::size_t kMaxProofHashes = 128;
 
 Sha256 leaf_hash(const Sha256& data);
 Sha256 leaf_hash_bytes(std::string_view data);  // any leaf data (RFC 6962 test vectors)
@@ -92,7 +89,9 @@ Result<std::vector<Sha256>> consistency_proof_from_leaf_hashes(std::span<const S
 // --- Verifying (hostile input) -------------------------------------------------------------
 
 // RFC 9162 §2.1.3.2: ok when `proof` proves that the leaf whose DATA is `leaf_data` (the
-// entry hash) is leaf `index` of the tree of `tree_size` leaves with root `root`.
+// entry hash) is leaf `index` of the tree of `tree_size` leaves with root `root`. The proof
+// alone does not bind the size (trees whose paths have the same shape accept the same proof):
+// take tree_size and root from one verified checkpoint.
 Status verify_inclusion(std::uint64_t index, std::uint64_t tree_size, const Sha256& leaf_data,
                         std::span<const Sha256> proof, const Sha256& root);
 // Same with the leaf hash given (leaf_hash(data) already applied).

@@ -117,7 +117,7 @@ std::string vkey(std::string_view name, std::string_view public_raw32) {
 
 Result<NoteVerifier> parse_vkey(std::string_view text) {
   text = trim_ascii_space(text);
-  auto bad = [](std::string what) {
+  auto bad = [](const std::string& what) {
     return Error(ErrorCode::kInvalidRequest,
                  "verifier key: " + what +
                      " (expected <name>+<8 hex>+<base64 key>, as printed "
@@ -212,7 +212,10 @@ Result<OpenedNote> open_note(std::string_view note, std::span<const NoteVerifier
   }
   if (out.signed_by.empty()) {
     std::string seen;
-    for (const auto& u : unknown) seen += (seen.empty() ? "" : ", ") + u;
+    for (std::size_t i = 0; i < unknown.size() && i < 5; ++i) {
+      seen += (seen.empty() ? "" : ", ") + unknown[i];
+    }
+    if (unknown.size() > 5) seen += ", ...";
     std::string trusted;
     for (std::size_t i = 0; i < known.size(); ++i) {
       trusted += (trusted.empty() ? "" : ", ") + key_label(known[i].name, known_ids[i]);

@@ -19,11 +19,11 @@ constexpr std::string_view kPeterSkey = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdX
 constexpr std::string_view kText =
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n";
-const std::string kPeterSig =
+constexpr std::string_view kPeterSig =
     "\xE2\x80\x94 PeterNeumann "
     "x08go/ZJkuBS9UG/"
     "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
-const std::string kEnochSig =
+constexpr std::string_view kEnochSig =
     "\xE2\x80\x94 EnochRoot "
     "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/"
     "5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
@@ -48,13 +48,14 @@ TEST(SignedNote, SignsExactlyLikeTheGoNotePackage) {
   EXPECT_EQ(note_key_id("PeterNeumann", signer.public_raw()), 0xc74f20a3u);
   auto note = sign_note(kText, "PeterNeumann", signer);
   ASSERT_TRUE(note.ok()) << note.error().message();
-  EXPECT_EQ(*note, std::string(kText) + "\n" + kPeterSig);
+  EXPECT_EQ(*note, std::string(kText) + "\n" + std::string(kPeterSig));
 }
 
 TEST(SignedNote, OpensGoNotes) {
   const std::vector<NoteVerifier> peter{verifier(kPeterVkey)};
   const std::vector<NoteVerifier> both{verifier(kPeterVkey), verifier(kEnochVkey)};
-  const std::string note = std::string(kText) + "\n" + kPeterSig + kEnochSig;
+  const std::string note =
+      std::string(kText) + "\n" + std::string(kPeterSig) + std::string(kEnochSig);
 
   auto one = open_note(note, peter);  // Enoch's signature is from an unknown key: ignored
   ASSERT_TRUE(one.ok()) << one.error().message();
@@ -74,25 +75,26 @@ TEST(SignedNote, OpensGoNotes) {
 TEST(SignedNote, RefusesWhatTheGoPackageRefuses) {
   const std::vector<NoteVerifier> peter{verifier(kPeterVkey)};
   const std::string text(kText);
+  const std::string peter_sig(kPeterSig);
   std::string many;
-  for (int i = 0; i < 101; ++i) many += kPeterSig;
+  for (int i = 0; i < 101; ++i) many += peter_sig;
   const std::vector<std::string> malformed = {
       text,
       text + "\n",
-      text + "\n" + kPeterSig.substr(0, kPeterSig.size() - 1),
-      "\x01" + text + "\n" + kPeterSig,
-      "\xff" + text + "\n" + kPeterSig,
+      text + "\n" + peter_sig.substr(0, peter_sig.size() - 1),
+      "\x01" + text + "\n" + peter_sig,
+      "\xff" + text + "\n" + peter_sig,
       text + "\n" +
           "\xE2\x80\x94 Bad Name "
           "x08go/ZJkuBS9UG/"
           "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
-      text + "\n" + kPeterSig + "Unexpected line.\n",
+      text + "\n" + peter_sig + "Unexpected line.\n",
       text + "\n" + many,
       text + "\n\xE2\x80\x94 PeterNeumann\n",
       text + "\n\xE2\x80\x94 PeterNeumann x08g\n",             // 3 bytes: no signature
       text + "\n\xE2\x80\x94 PeterNeumann x08go/ZJkuBS9UG\n",  // not padded
       text + "\n- PeterNeumann x08go/ZJ\n",                    // not an em dash
-      text + "\n" + kPeterSig + "\n",                          // blank line at the end
+      text + "\n" + peter_sig + "\n",                          // blank line at the end
   };
   for (const auto& note : malformed) {
     auto r = open_note(note, peter);
@@ -101,17 +103,17 @@ TEST(SignedNote, RefusesWhatTheGoPackageRefuses) {
   }
   // A damaged signature by a known key rejects the whole note.
   auto damaged =
-      open_note(text + "\n" + kPeterSig.substr(0, 60) + "ABCD" + kPeterSig.substr(60), peter);
+      open_note(text + "\n" + peter_sig.substr(0, 60) + "ABCD" + peter_sig.substr(60), peter);
   ASSERT_FALSE(damaged.ok());
   EXPECT_EQ(damaged.error().code(), ErrorCode::kUnauthenticated);
   // Same for an altered text.
-  std::string altered = text + "\n" + kPeterSig;
+  std::string altered = text + "\n" + peter_sig;
   altered[0] = 'i';
   EXPECT_FALSE(open_note(altered, peter).ok());
   // A signature truncated to 5 bytes still names the key, and fails to verify.
   std::string blob;
-  const auto b64_at = kPeterSig.rfind(' ') + 1;
-  ASSERT_TRUE(base64_std_decode(kPeterSig.substr(b64_at, kPeterSig.size() - b64_at - 1), blob));
+  const auto b64_at = peter_sig.rfind(' ') + 1;
+  ASSERT_TRUE(base64_std_decode(peter_sig.substr(b64_at, peter_sig.size() - b64_at - 1), blob));
   const std::string cut =
       text + "\n\xE2\x80\x94 PeterNeumann " + base64_std_encode(blob.substr(0, 5)) + "\n";
   auto truncated = open_note(cut, peter);
