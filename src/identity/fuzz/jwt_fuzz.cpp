@@ -1,6 +1,7 @@
 // libFuzzer target: verify_jwt on arbitrary bytes must return claims or an Error, never
-// crash, hang, leak or trip a sanitizer. Not part of the CMake build yet. By hand, from the
-// repository root (new inputs go to the first corpus directory, the seeds stay untouched):
+// crash, hang, leak or trip a sanitizer. Built with every other target by CUTOVER_FUZZ=ON
+// (scripts/fuzz.sh); by hand, from the repository root (new inputs go to the first corpus
+// directory, the seeds stay untouched):
 //   S=src/identity; clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I src
 //     $S/fuzz/jwt_fuzz.cpp $S/base64.cpp $S/jwks.cpp $S/jws.cpp $S/jwt.cpp src/core/error.cpp
 //     -lboost_json -lcrypto -o jwt_fuzz
