@@ -60,3 +60,13 @@ TEST(AuditFuzzCorpus, Proof) {
 
 }  // namespace
 }  // namespace cutover::audit
+
+namespace cutover::audit {
+namespace {
+TEST(AuditFuzzCorpus, ExportLine) {
+  const auto r = replay("export", fuzz::run_export_line);
+  EXPECT_GE(r.files, 5);
+  EXPECT_GE(r.valid, 4);
+}
+}  // namespace
+}  // namespace cutover::audit
