@@ -90,6 +90,7 @@ std::string checkpoint_line(const store::CheckpointRow& c) {
 
 Result<ExportLine> parse_export_line(std::string_view line) {
   if (line.size() > (1u << 20)) return malformed("line longer than 1 MiB");
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   boost::json::error_code ec;
   auto v = boost::json::parse(line, ec);
   if (ec || !v.is_object()) return malformed("not a JSON object");
