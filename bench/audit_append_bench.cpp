@@ -14,7 +14,8 @@
 // Environment: CUTOVER_BENCH_DIR (required: the SQLite file and audit.pub go there),
 // CUTOVER_BENCH_PG (a PostgreSQL URL; its benchmarks are skipped when unset),
 // CUTOVER_BENCH_TMPFS (a folder on tmpfs: SQLite there as a not-durable reference),
-// CUTOVER_BENCH_COMMITTERS (writer committers; default 64 and 256).
+// CUTOVER_BENCH_COMMITTERS (writer committers; default 64 and 256), CUTOVER_BENCH_IDS=ordered
+// (time-ordered request ids instead of the gateway's random ones: an experiment).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -22,6 +23,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -55,6 +57,16 @@ double process_cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+// Request ids as the gateway makes them (random 32 hex: every insert lands on a random
+// leaf of the request_id index), or with CUTOVER_BENCH_IDS=ordered time-ordered ones
+// (16 hex of the time, 16 random): what the index would see if ids were UUIDv7-like.
+bool g_ordered_ids = false;
+std::string ordered_request_id() {
+  char time_hex[17];
+  std::snprintf(time_hex, sizeof time_hex, "%016llx", static_cast<unsigned long long>(unix_ns()));
+  return std::string(time_hex) + new_request_id().substr(0, 16);
+}
+
 // What the gateway's audit stage writes for a small allowed chat completion.
 audit::Entry sample_entry(std::uint64_t n) {
   audit::Entry e;
@@ -63,7 +75,7 @@ audit::Entry sample_entry(std::uint64_t n) {
   e.gateway_version = CUTOVER_VERSION;
   e.node_id = "bench-host:4242";
   e.kind = "request";
-  e.request_id = new_request_id();  // random, as the gateway's: the index sees random keys
+  e.request_id = g_ordered_ids ? ordered_request_id() : new_request_id();
   e.trace_id = new_request_id();
   e.subject = "bench";
   e.tenant = "bench";
@@ -243,6 +255,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = dir_env;
+  if (const char* ids = std::getenv("CUTOVER_BENCH_IDS"); ids && std::string_view(ids) == "ordered")
+    g_ordered_ids = true;
   auto signer = audit::Signer::generate();
   if (!signer) {
     std::cerr << "audit_append_bench: " << signer.error().message() << "\n";

@@ -4,7 +4,8 @@
 # (audit.enabled: false, same store, same state), wrk c=32, one worker, mock-llm upstream,
 # on SQLite and PostgreSQL (a throwaway server with fsync on). ON is measured in both
 # signing modes. Median of REPS runs alternating the gateways; ratios against the OFF
-# gateway of the same backend, from the same run. Then `cutover audit verify` on each
+# gateway of the same backend, from the same run. The SQLite pair is measured again through
+# an upstream that answers after UPSTREAM_MS (default 50). Then `cutover audit verify` on each
 # store, so the figures are for a valid chain.
 # Usage: bench/audit_gateway.sh [SECONDS=5] [REPS=3]
 #   CUTOVER_BIN (default build/cutover); NO_POSTGRES=1 to skip PostgreSQL.
@@ -36,14 +37,21 @@ trap cleanup EXIT
 CUTOVER_MASTER_KEY=$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')
 export CUTOVER_MASTER_KEY
 
-mock_port=$(free_port)
+mock_port=$(free_port); slow_port=$(free_port)
 "$bin" mock-llm --listen "127.0.0.1:$mock_port" --threads 1 --log-level warn 2>"$dir/mock.log" &
 pids+=($!)
+# A second upstream that answers after UPSTREAM_MS (route bench-slow): the commit wait
+# against a round trip closer to a real model's.
+upstream_ms=${UPSTREAM_MS:-50}
+"$bin" mock-llm --listen "127.0.0.1:$slow_port" --threads 1 --latency-ms "$upstream_ms" --log-level warn 2>"$dir/mock-slow.log" &
+pids+=($!)
+wait_port "$mock_port"; wait_port "$slow_port"
 cat >"$dir/state.yaml" <<YAML
-providers: [{name: mock, base_url: "http://127.0.0.1:$mock_port/v1"}]
-routes: [{alias: bench, targets: [{provider: mock, model: mock-fast}]}]
+providers: [{name: mock, base_url: "http://127.0.0.1:$mock_port/v1"}, {name: slow, base_url: "http://127.0.0.1:$slow_port/v1"}]
+routes: [{alias: bench, targets: [{provider: mock, model: mock-fast}]}, {alias: bench-slow, targets: [{provider: slow, model: mock-fast}]}]
 api_keys: [{id: bench, key: sk-bench, tenant: bench}]
 YAML
+sed 's/"model":"bench"/"model":"bench-slow"/' bench/chat.lua >"$dir/chat_slow.lua"
 declare -A store_url
 store_url[sqlite]="sqlite://$dir/bench.db"
 # SQLite on tmpfs, where fsync is free: NOT durable; it separates the software's cost from
@@ -77,21 +85,26 @@ for b in "${backends[@]}"; do
   start_gateway "$b-batch" "$b" '{enabled: true, mode: batch}'
   [[ $b == tmpfs ]] || start_gateway "$b-entry" "$b" '{enabled: true, mode: entry}'
 done
+# The same two SQLite gateways, through the slow upstream (TARGET@Nms: route bench-slow).
+targets+=("sqlite-off@${upstream_ms}ms" "sqlite-batch@${upstream_ms}ms")
 
+lua_of() { [[ $1 == *@* ]] && echo "$dir/chat_slow.lua" || echo bench/chat.lua; }
 for t in "${targets[@]}"; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "${url[$t]}" -H 'Authorization: Bearer sk-bench' \
-    -d '{"model":"bench","messages":[{"role":"user","content":"x"}]}')
-  [[ $code == 200 ]] || { echo "bench: $t answered $code; see $dir/$t.log" >&2; exit 1; }
-  wrk -t1 -c32 -d1s -s bench/chat.lua "${url[$t]}" >/dev/null
+  g=${t%@*}; model=bench; [[ $t == *@* ]] && model=bench-slow
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${url[$g]}" -H 'Authorization: Bearer sk-bench' \
+    -d "{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")
+  [[ $code == 200 ]] || { echo "bench: $t answered $code; see $dir/$g.log" >&2; exit 1; }
+  wrk -t1 -c32 -d1s -s "$(lua_of "$t")" "${url[$g]}" >/dev/null
 done
 
 results=$dir/results.tsv
 : >"$results"
 for r in $(seq "$reps"); do
   for t in "${targets[@]}"; do
-    before=$(cpu_ticks "${gw_pid[$t]}")
-    out=$(wrk -t1 -c32 -d"${dur}s" --latency -s bench/chat.lua "${url[$t]}")
-    after=$(cpu_ticks "${gw_pid[$t]}")
+    g=${t%@*}
+    before=$(cpu_ticks "${gw_pid[$g]}")
+    out=$(wrk -t1 -c32 -d"${dur}s" --latency -s "$(lua_of "$t")" "${url[$g]}")
+    after=$(cpu_ticks "${gw_pid[$g]}")
     errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
     [[ -z $errs ]] || echo "bench: $t: $errs" >&2
     reqs=$(awk '/requests in/ {print $1}' <<<"$out")
@@ -106,20 +119,21 @@ done
 echo
 echo "Gateway with the durable audit log on vs off: wrk c=32, ${dur}s x $reps runs alternating,"
 echo "medians, one worker, mock-llm upstream; cpu = the gateway process (writer thread included)"
-printf '%-16s %9s %9s %9s %11s %8s %8s\n' gateway rps p50_us p99_us cpu_us/req rps/off cpu/off
+printf '%-20s %9s %9s %9s %11s %8s %8s\n' gateway rps p50_us p99_us cpu_us/req rps/off cpu/off
 awk -F'\t' -v order="${targets[*]}" '
   { n[$1]++; rps[$1,n[$1]]=$3; p50[$1,n[$1]]=$4; p99[$1,n[$1]]=$5; cpu[$1,n[$1]]=$6 }
   function med(a, k, m,   i, j, t, v) { for (i=1;i<=m;i++) v[i]=a[k,i]; for (i=1;i<=m;i++) for (j=i+1;j<=m;j++) if (v[j]+0<v[i]+0) { t=v[i]; v[i]=v[j]; v[j]=t } return v[int((m+1)/2)] }
   END {
     k = split(order, ts, " ")
     for (i=1; i<=k; i++) { t=ts[i]; R[t]=med(rps,t,n[t]); C[t]=med(cpu,t,n[t]) }
-    for (i=1; i<=k; i++) { t=ts[i]; b=t; sub(/-.*/, "", b); off=b "-off"
-      printf "%-16s %9.0f %9.0f %9.0f %11.1f %8.2f %8.2f\n", t, R[t], med(p50,t,n[t]), med(p99,t,n[t]), C[t], R[t]/R[off], C[t]/C[off] }
+    for (i=1; i<=k; i++) { t=ts[i]; b=t; sub(/-.*/, "", b); at=index(t, "@"); off=b "-off" (at ? substr(t, at) : "")
+      printf "%-20s %9.0f %9.0f %9.0f %11.1f %8.2f %8.2f\n", t, R[t], med(p50,t,n[t]), med(p99,t,n[t]), C[t], R[t]/R[off], C[t]/C[off] }
     print ""
-    for (i=1; i<=k; i++) { t=ts[i]; if (t !~ /-batch$/) continue; b=t; sub(/-.*/, "", b)
-      printf "audit on (batch) / off, %s: %.2fx RPS (target >= 0.85: %s), %+.1f us CPU per request%s\n", b, R[t]/R[b "-off"], ((R[t]/R[b "-off"] >= 0.85) ? "met" : "NOT met"), C[t]-C[b "-off"], (b == "tmpfs" ? " (not durable: reference)" : "") }
+    for (i=1; i<=k; i++) { t=ts[i]; if (t !~ /-batch(@|$)/) continue; b=t; sub(/-.*/, "", b); at=index(t, "@"); off=b "-off" (at ? substr(t, at) : "")
+      printf "audit on (batch) / off, %s: %.2fx RPS (target >= 0.85: %s), %+.1f us CPU per request%s\n", b (at ? substr(t, at) : ""), R[t]/R[off], ((R[t]/R[off] >= 0.85) ? "met" : "NOT met"), C[t]-C[off], (b == "tmpfs" ? " (not durable: reference)" : (at ? " (upstream answering after " substr(t, at + 1) ")" : "")) }
   }' "$results"
-echo "(tmpfs: SQLite on tmpfs, fsync free, NOT durable: the software's share of the cost.)"
+echo "(tmpfs: SQLite on tmpfs, fsync free, NOT durable: the software's share of the cost."
+echo " @${upstream_ms}ms: the same SQLite gateways, upstream answering after ${upstream_ms} ms.)"
 # Every request waits for one durable commit; with 32 connections in a closed loop that
 # bounds RPS at 32 / (latency off + commit wait), whatever the CPU cost.
 fs=$(python3 - "$dir/fsync.probe" <<'PY'
