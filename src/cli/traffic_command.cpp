@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -21,6 +22,7 @@ namespace cutover::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr std::int64_t kLiveNs = 10'000'000'000;
 
 int fail(std::string_view cmd, const std::string& why) {
   std::cerr << "cutover " << cmd << ": " << why << "\n";
@@ -62,7 +64,8 @@ std::string summary(const traffic::Plan& p) {
   return s;
 }
 
-// Waits until every live switch serves `version`. Live: heard from in the last 3 s.
+// Waits until every live switch serves `version`. Live: heard from in the last 10 s (a
+// switch that stopped cleanly removed itself; one that stalls counts as behind until then).
 int confirm(store::Store& s, std::int64_t version, int wait_s, std::string_view cmd) {
   const auto t0 = Clock::now();
   for (;;) {
@@ -72,7 +75,7 @@ int confirm(store::Store& s, std::int64_t version, int wait_s, std::string_view 
     const std::int64_t now = unix_ns_now();
     std::vector<const store::SwitchInstance*> live, behind;
     for (const auto& i : inst.value()) {
-      if (now - i.seen_unix_ns > 3'000'000'000) continue;
+      if (now - i.seen_unix_ns > kLiveNs) continue;
       live.push_back(&i);
       if (i.plan_version != version) behind.push_back(&i);  // a revert goes back: equality
     }
@@ -101,7 +104,9 @@ int confirm(store::Store& s, std::int64_t version, int wait_s, std::string_view 
 int commit(store::Store& s, const traffic::Plan& next, const Current& cur, std::string_view action,
            int wait_s, std::string_view cmd) {
   const std::string doc = traffic::canonical_json(next);
-  auto applied = s.state().apply({{"traffic", doc}}, actor(cmd), std::string(action));
+  // "flip (from v3)": what `traffic revert` goes back to.
+  auto applied = s.state().apply({{"traffic", doc}}, actor(cmd),
+                                 std::string(action) + " (from v" + std::to_string(cur.version) + ")");
   if (!applied) return fail(cmd, applied.error().message());
   if (applied->empty()) {
     std::cout << "traffic plan unchanged (v" << cur.version << "): " << summary(next) << "\n";
@@ -140,7 +145,9 @@ int run_set(const SetArgs& a) {
     std::erase_if(spec.environments, [&](const auto& x) { return x.color == env.color; });
     spec.environments.push_back(std::move(env));
   }
-  if (!a.active.empty()) spec.active = a.active;
+  // A new plan takes --active as is; an existing one changes it below with with_active(),
+  // which also clears a canary of that color.
+  if (!a.active.empty() && !cur->plan) spec.active = a.active;
   if (spec.active.empty() && spec.environments.size() == 1) spec.active = spec.environments.front().color;
   auto plan = traffic::make_plan(spec);
   if (!plan) return fail("traffic set", plan.error().message());
@@ -205,18 +212,35 @@ int run_flip(const std::string& url, int wait_s) {
   return commit(*s, next.value(), cur.value(), "flip", wait_s, "traffic flip");
 }
 
+// Undoes the last change: the plan that was in force before it becomes a new version
+// (so a revert of a revert goes forward again, and history stays append-only).
 int run_revert(const std::string& url, int wait_s) {
   auto s = open_store_or_report(url, true, "traffic revert");
   if (!s) return 1;
-  auto back = s->state().rollback("traffic", std::nullopt, actor("traffic revert"));
-  if (!back) return fail("traffic revert", back.error().message());
   auto cur = current_plan(*s);
-  if (!cur || !cur->plan) return fail("traffic revert", cur ? "no plan after the revert" : cur.error().message());
-  std::cout << "traffic plan v" << back->version << " active again: " << summary(*cur->plan) << "\n";
-  record_control(*s, {"traffic.revert", "back to v" + std::to_string(back->version) + ": " + summary(*cur->plan),
-                      actor("traffic revert"), "traffic=" + std::to_string(back->version), ""},
-                 "traffic revert");
-  return confirm(*s, back->version, wait_s, "traffic revert");
+  if (!cur) return fail("traffic revert", cur.error().message());
+  if (!cur->plan) return fail("traffic revert", "there is no traffic plan yet");
+  auto history = s->state().history("traffic");
+  if (!history) return fail("traffic revert", history.error().message());
+  const store::StateVersion* active = nullptr;
+  for (const auto& v : history.value())
+    if (v.version == cur->version) active = &v;
+  std::int64_t from = 0;
+  if (active) {
+    auto at = active->comment.rfind("(from v");
+    if (at != std::string::npos) from = std::atoll(active->comment.c_str() + at + 7);
+  }
+  const store::StateVersion* before = nullptr;
+  for (const auto& v : history.value())
+    if (v.version == from) before = &v;
+  if (!before)
+    return fail("traffic revert", "plan v" + std::to_string(cur->version) +
+                                      " has no earlier plan to go back to (it is the first, or was not "
+                                      "made by `cutover traffic`); use `cutover traffic set`");
+  auto plan = traffic::parse_plan(before->document);
+  if (!plan) return fail("traffic revert", "plan v" + std::to_string(from) + " does not parse: " + plan.error().message());
+  std::cout << "going back to the plan of v" << from << "\n";
+  return commit(*s, plan.value(), cur.value(), "revert", wait_s, "traffic revert");
 }
 
 int run_show(const std::string& url) {

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/hash.hpp"
+#include "core/log.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
 #include "http/client.hpp"
@@ -73,8 +74,9 @@ std::string bearer_sha256(const http::Request& req) {
 }
 
 http::Response json_error(unsigned version, bhttp::status status, std::string_view color,
-                          std::int64_t plan_version, const Error& e) {
+                          std::int64_t plan_version, const Error& e, std::string_view request_id = {}) {
   http::Response res{status, version};
+  if (!request_id.empty()) res.set("x-request-id", request_id);
   res.set(bhttp::field::content_type, "application/json");
   if (!color.empty()) res.set("x-cutover-color", color);
   res.set("x-cutover-plan-version", std::to_string(plan_version));
@@ -84,6 +86,12 @@ http::Response json_error(unsigned version, bhttp::status status, std::string_vi
 }
 
 }  // namespace
+
+void Service::eject(Endpoint& e, const std::string& why) {
+  if (e.healthy.exchange(false))
+    log::warn("endpoint ejected: a request could not use it",
+              {{"color", e.color}, {"endpoint", e.url.origin}, {"error", why}});
+}
 
 Service::Service(ServiceOptions options, Endpoints& endpoints, Metrics& metrics, ShadowWriter* shadow)
     : options_(options), endpoints_(endpoints), metrics_(metrics), shadow_(shadow) {}
@@ -123,6 +131,11 @@ net::awaitable<void> Service::handle(http::Request& req, http::Exchange& ex) {
     } else {
       res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
       res.body() = metrics_.render(server_ ? server_->open_connections() : 0);
+      res.body() += "# HELP cutover_switch_endpoint_healthy 1 while the endpoint takes requests (0: ejected).\n"
+                    "# TYPE cutover_switch_endpoint_healthy gauge\n";
+      for (const auto& e : endpoints_.all())
+        res.body() += "cutover_switch_endpoint_healthy{color=\"" + e->color + "\",endpoint=\"" + e->url.origin +
+                      "\"} " + (e->healthy.load() ? "1\n" : "0\n");
     }
     co_await ex.send(std::move(res));
     co_return;
@@ -189,15 +202,25 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
     for (std::size_t i = 0; i < endpoints.size() && !parser && !lost; ++i) {
       const auto& e = endpoints[(start + i) % endpoints.size()];
       if (pass == 0 && !e->healthy.load(std::memory_order_relaxed)) continue;
-      // A pooled connection the gateway closed while idle fails before any byte: once more
-      // on a fresh one.
-      for (int fresh = 0; fresh < 2; ++fresh) {
-        auto c = co_await http::ConnectionPool::for_this_thread().acquire(e->url, e->tls.get(), options_.connect_timeout);
+      // A pooled connection the gateway closed while idle (or that died with it) fails
+      // before any response byte: once more on a NEW connection, never another pooled one.
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        // Named operations, not co_await inside a conditional expression: GCC 12 destroys
+        // such temporaries twice (see gateway/counters.cpp).
+        std::optional<Result<std::unique_ptr<http::Connection>>> opened;
+        if (attempt == 0) {
+          auto op = http::ConnectionPool::for_this_thread().acquire(e->url, e->tls.get(), options_.connect_timeout);
+          opened.emplace(co_await std::move(op));
+        } else {
+          auto op = http::Connection::open(e->url, e->tls.get(), options_.connect_timeout);
+          opened.emplace(co_await std::move(op));
+        }
+        auto& c = *opened;
         if (!c) {
           last_error = c.error().message();
           e->failures.fetch_add(1, std::memory_order_relaxed);
-          e->healthy = false;
-          break;
+          eject(*e, last_error);
+          break;  // not reachable: the next endpoint of this color
         }
         conn = std::move(c.value());
         auto ec = co_await conn->write(with_host(head, e->url), req.body(), options_.response_timeout);
@@ -208,14 +231,15 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
           e->requests.fetch_add(1, std::memory_order_relaxed);
           break;
         }
-        bool stale = conn->reused() && fresh == 0;
+        const bool stale = conn->reused() && attempt == 0;
         conn->close();
         conn.reset();
         parser.reset();
         last_error = ec.message();
         if (!stale) {
           e->failures.fetch_add(1, std::memory_order_relaxed);
-          lost = true;  // the gateway may have acted on it: never sent twice
+          eject(*e, last_error);
+          lost = true;  // sent on a new connection and lost: the gateway may have acted on it
           break;
         }
       }
@@ -231,7 +255,8 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
                                           std::to_string(snap->version) + ") could take the request: " +
                                           last_error + ". The switch does not move traffic to another "
                                           "color unless the plan says so.")
-                                    .with_retry_after(std::chrono::seconds(1))));
+                                    .with_retry_after(std::chrono::seconds(1)),
+                                request_id));
     co_return;
   }
 

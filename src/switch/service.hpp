@@ -52,6 +52,8 @@ class Service final : public http::Handler {
   http::net::awaitable<void> forward(http::Request& req, http::Exchange& ex,
                                      std::shared_ptr<const Routing> routing);
 
+  void eject(Endpoint& e, const std::string& why);
+
   const ServiceOptions options_;
   Endpoints& endpoints_;
   Metrics& metrics_;
