@@ -66,8 +66,9 @@ std::string summary(const traffic::Plan& p) {
 
 // Waits until every live switch serves `version`. Live: heard from in the last 10 s (a
 // switch that stopped cleanly removed itself; one that stalls counts as behind until then).
-int confirm(store::Store& s, std::int64_t version, int wait_s, std::string_view cmd) {
-  const auto t0 = Clock::now();
+// t0: when the change was committed (the time reported is from then).
+int confirm(store::Store& s, std::int64_t version, int wait_s, std::string_view cmd,
+            Clock::time_point t0 = Clock::now()) {
   for (;;) {
     auto inst = s.traffic().instances();
     if (!inst) return fail(cmd, "the plan is stored (v" + std::to_string(version) +
@@ -108,16 +109,17 @@ int commit(store::Store& s, const traffic::Plan& next, const Current& cur, std::
   auto applied = s.state().apply({{"traffic", doc}}, actor(cmd),
                                  std::string(action) + " (from v" + std::to_string(cur.version) + ")");
   if (!applied) return fail(cmd, applied.error().message());
+  const auto committed = Clock::now();
   if (applied->empty()) {
     std::cout << "traffic plan unchanged (v" << cur.version << "): " << summary(next) << "\n";
-    return confirm(s, cur.version, wait_s, cmd);
+    return confirm(s, cur.version, wait_s, cmd, committed);
   }
   const std::int64_t version = applied->front().version;
   std::cout << "traffic plan v" << version << ": " << summary(next) << "\n";
   record_control(s, {"traffic." + std::string(action), "v" + std::to_string(version) + ": " + summary(next),
                      actor(cmd), "traffic=" + std::to_string(version), ""},
                  cmd);
-  return confirm(s, version, wait_s, cmd);
+  return confirm(s, version, wait_s, cmd, committed);
 }
 
 struct SetArgs {

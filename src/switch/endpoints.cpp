@@ -70,7 +70,8 @@ net::awaitable<bool> probe(const http::Url& url, http::ssl::context* tls, std::c
   int status = parser.get().result_int();
   (void)co_await c.value()->read_body(parser, timeout);
   c.value()->close();
-  co_return status == 200;
+  // 404: a backend without a readiness endpoint (not a gateway): it answers, so it is up.
+  co_return status == 200 || status == 404;
 }
 
 }  // namespace
