@@ -8,7 +8,8 @@
 # an upstream that answers after UPSTREAM_MS (default 50). Then `cutover audit verify` on each
 # store, so the figures are for a valid chain.
 # Usage: bench/audit_gateway.sh [SECONDS=5] [REPS=3]
-#   CUTOVER_BIN (default build/cutover); NO_POSTGRES=1 to skip PostgreSQL.
+#   CUTOVER_BIN (default build/cutover); NO_POSTGRES=1 to skip PostgreSQL;
+#   REQUEST_IDS=ordered: clients send time-ordered x-request-id (an experiment).
 # Holds the build lock (CUTOVER_BUILD_LOCK, default /tmp/ninja.lock) while it measures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,17 @@ providers: [{name: mock, base_url: "http://127.0.0.1:$mock_port/v1"}, {name: slo
 routes: [{alias: bench, targets: [{provider: mock, model: mock-fast}]}, {alias: bench-slow, targets: [{provider: slow, model: mock-fast}]}]
 api_keys: [{id: bench, key: sk-bench, tenant: bench}]
 YAML
-sed 's/"model":"bench"/"model":"bench-slow"/' bench/chat.lua >"$dir/chat_slow.lua"
+# REQUEST_IDS=ordered: the client sends time-ordered x-request-id headers (the gateway keeps
+# a valid client id), to see what random ids cost the audit store's request_id index.
+chat=bench/chat.lua
+if [[ ${REQUEST_IDS:-} == ordered ]]; then
+  chat=$dir/chat.lua
+  { cat bench/chat.lua
+    echo 'local n, t0 = 0, string.format("%012x", os.time())'
+    echo 'request = function() n = n + 1; wrk.headers["X-Request-Id"] = t0 .. string.format("%020x", n); return wrk.format() end'
+  } >"$chat"
+fi
+sed 's/"model":"bench"/"model":"bench-slow"/' "$chat" >"$dir/chat_slow.lua"
 declare -A store_url
 store_url[sqlite]="sqlite://$dir/bench.db"
 # SQLite on tmpfs, where fsync is free: NOT durable; it separates the software's cost from
@@ -88,7 +99,7 @@ done
 # The same two SQLite gateways, through the slow upstream (TARGET@Nms: route bench-slow).
 targets+=("sqlite-off@${upstream_ms}ms" "sqlite-batch@${upstream_ms}ms")
 
-lua_of() { [[ $1 == *@* ]] && echo "$dir/chat_slow.lua" || echo bench/chat.lua; }
+lua_of() { [[ $1 == *@* ]] && echo "$dir/chat_slow.lua" || echo "$chat"; }
 for t in "${targets[@]}"; do
   g=${t%@*}; model=bench; [[ $t == *@* ]] && model=bench-slow
   code=$(curl -s -o /dev/null -w '%{http_code}' "${url[$g]}" -H 'Authorization: Bearer sk-bench' \
