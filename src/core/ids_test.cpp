@@ -12,6 +12,16 @@ TEST(Ids, RequestIdsAreHexAndDistinct) {
   EXPECT_TRUE(valid_request_id(a));
 }
 
+TEST(Ids, RequestIdsSortByTime) {
+  // The first 12 hex digits are milliseconds: a later id never sorts before an earlier
+  // one from another millisecond (the audit log's request-id index appends at its end).
+  auto a = new_request_id();
+  std::string b;
+  do b = new_request_id();
+  while (b.substr(0, 12) == a.substr(0, 12));
+  EXPECT_LT(a, b);
+}
+
 TEST(Ids, ClientRequestIdsAreCheckedBeforeEcho) {
   EXPECT_TRUE(valid_request_id("req-123_abc.def:9"));
   EXPECT_FALSE(valid_request_id(""));
