@@ -14,8 +14,9 @@
 // Environment: CUTOVER_BENCH_DIR (required: the SQLite file and audit.pub go there),
 // CUTOVER_BENCH_PG (a PostgreSQL URL; its benchmarks are skipped when unset),
 // CUTOVER_BENCH_TMPFS (a folder on tmpfs: SQLite there as a not-durable reference),
-// CUTOVER_BENCH_COMMITTERS (writer committers; default 64 and 256), CUTOVER_BENCH_IDS=ordered
-// (time-ordered request ids instead of the gateway's random ones: an experiment).
+// CUTOVER_BENCH_COMMITTERS (writer committers; default 64 and 256), CUTOVER_BENCH_IDS=
+// random|ordered (request ids of 32 random hex, or time-ordered, instead of the gateway's
+// new_request_id(): to see what the request_id index costs).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -35,6 +36,7 @@
 #include "audit/log.hpp"
 #include "audit/writer.hpp"
 #include "core/ids.hpp"
+#include "core/random.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -57,14 +59,27 @@ double process_cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-// Request ids as the gateway makes them (random 32 hex: every insert lands on a random
-// leaf of the request_id index), or with CUTOVER_BENCH_IDS=ordered time-ordered ones
-// (16 hex of the time, 16 random): what the index would see if ids were UUIDv7-like.
-bool g_ordered_ids = false;
-std::string ordered_request_id() {
-  char time_hex[17];
-  std::snprintf(time_hex, sizeof time_hex, "%016llx", static_cast<unsigned long long>(unix_ns()));
-  return std::string(time_hex) + new_request_id().substr(0, 16);
+// Request ids as the gateway makes them (new_request_id()), or with CUTOVER_BENCH_IDS=random
+// 32 random hex (every insert lands on a random leaf of the request_id index), or with
+// CUTOVER_BENCH_IDS=ordered 16 hex of the time then 16 random (the index grows at its end).
+enum class Ids { kGateway, kRandom, kOrdered };
+Ids g_ids = Ids::kGateway;
+std::string request_id() {
+  auto& r = Random::thread_local_instance();
+  char hex[33];
+  switch (g_ids) {
+    case Ids::kGateway:
+      return new_request_id();
+    case Ids::kRandom:
+      std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(r.next()),
+                    static_cast<unsigned long long>(r.next()));
+      return hex;
+    case Ids::kOrdered:
+      std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(unix_ns()),
+                    static_cast<unsigned long long>(r.next()));
+      return hex;
+  }
+  return {};
 }
 
 // What the gateway's audit stage writes for a small allowed chat completion.
@@ -75,7 +90,7 @@ audit::Entry sample_entry(std::uint64_t n) {
   e.gateway_version = CUTOVER_VERSION;
   e.node_id = "bench-host:4242";
   e.kind = "request";
-  e.request_id = g_ordered_ids ? ordered_request_id() : new_request_id();
+  e.request_id = request_id();
   e.trace_id = new_request_id();
   e.subject = "bench";
   e.tenant = "bench";
@@ -255,8 +270,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = dir_env;
-  if (const char* ids = std::getenv("CUTOVER_BENCH_IDS"); ids && std::string_view(ids) == "ordered")
-    g_ordered_ids = true;
+  if (const char* ids = std::getenv("CUTOVER_BENCH_IDS"); ids && *ids) {
+    const std::string_view v(ids);
+    if (v != "random" && v != "ordered") {
+      std::cerr << "audit_append_bench: CUTOVER_BENCH_IDS is random or ordered, not " << v << "\n";
+      return 2;
+    }
+    g_ids = v == "random" ? Ids::kRandom : Ids::kOrdered;
+  }
   auto signer = audit::Signer::generate();
   if (!signer) {
     std::cerr << "audit_append_bench: " << signer.error().message() << "\n";
