@@ -171,5 +171,7 @@ for b in "${backends[@]}"; do
     echo "verify $b FAILED: $v"; status=1
   fi
 done
-echo "(raw results: $results; logs in $dir)"
+# The access logs run to tens of MB per gateway: kept only when something failed.
+if ((status)); then echo "(raw results: $results; logs in $dir)"; else
+  rm -f "$dir"/*.log; echo "(raw results: $results)"; fi
 exit $status
