@@ -121,13 +121,15 @@ bool Keyring::verify(const std::string& key_id, const std::string& message, cons
   return ok;
 }
 
-void seal(Entry& e, const Sha256& prev_hash, const Signer* signer) {
+std::string seal(Entry& e, const Sha256& prev_hash, const Signer* signer) {
   e.prev_hash = prev_hash;
-  e.hash = chain_hash(prev_hash, canonical(e));
+  std::string bytes = canonical(e);
+  e.hash = chain_hash(prev_hash, bytes);
   if (signer) {
     e.key_id = signer->key_id();
     e.signature = signer->sign(signing_input(e.hash));
   }
+  return bytes;
 }
 
 }  // namespace cutover::audit

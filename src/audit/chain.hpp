@@ -69,8 +69,9 @@ struct Head {
 std::string head_signing_input(std::int64_t seq, std::int64_t time_unix_ns, const Sha256& hash);
 Head sign_head(std::int64_t seq, std::int64_t time_unix_ns, const Sha256& hash, const Signer& s);
 
-// Links e after prev (prev_hash, hash) and signs it when signer is given.
-void seal(Entry& e, const Sha256& prev_hash, const Signer* signer);
+// Links e after prev (prev_hash, hash) and signs it when signer is given. Returns the
+// canonical encoding it hashed (stored as is: computed once).
+std::string seal(Entry& e, const Sha256& prev_hash, const Signer* signer);
 
 struct Verdict {
   bool ok = true;

@@ -77,7 +77,7 @@ Sha256 chain_hash(const Sha256& prev, const std::string& bytes) {
   Sha256 out;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned int n = 0;
-  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) &&
+  bool ok = ctx && EVP_DigestInit_ex(ctx, sha256_md(), nullptr) &&
             EVP_DigestUpdate(ctx, kHashTag.data(), kHashTag.size()) &&
             EVP_DigestUpdate(ctx, prev.data(), prev.size()) &&
             EVP_DigestUpdate(ctx, bytes.data(), bytes.size()) && EVP_DigestFinal_ex(ctx, out.data(), &n);

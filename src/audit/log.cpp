@@ -41,11 +41,11 @@ Result<store::Sealed> seal_batch(const store::AuditHead& head, std::vector<Entry
     e.seq = ++seq;
     e.key_id.clear();
     e.signature.clear();
-    seal(e, prev, mode == SignMode::kEntry ? signer : nullptr);
+    std::string bytes = seal(e, prev, mode == SignMode::kEntry ? signer : nullptr);
     prev = e.hash;
     newest = std::max(newest, e.time_unix_ns);
     if (Status st = frontier->append(e.hash); !st) return st.error();
-    out.rows.push_back(to_row(e));
+    out.rows.push_back(to_row(e, std::move(bytes)));
   }
   out.head = {seq, to_hex(prev), frontier->encode()};
   if (signer && mode == SignMode::kBatch && !entries.empty())
@@ -64,9 +64,11 @@ Result<store::Sealed> seal_unsigned(const store::AuditHead& head, std::vector<En
   return seal_batch(head, entries, nullptr, SignMode::kBatch, 0);
 }
 
-store::AuditRow to_row(const Entry& e) {
+store::AuditRow to_row(const Entry& e) { return to_row(e, canonical(e)); }
+
+store::AuditRow to_row(const Entry& e, std::string canonical_bytes) {
   return store::AuditRow{e.seq,       e.time_unix_ns,        e.color,
-                         e.kind,      e.request_id,          canonical(e),
+                         e.kind,      e.request_id,          std::move(canonical_bytes),
                          to_hex(e.prev_hash), to_hex(e.hash), e.key_id,
                          e.signature.empty() ? std::string() : identity::base64url_encode(e.signature)};
 }

@@ -35,6 +35,7 @@ Result<store::Sealed> seal_after(const store::AuditHead& head, std::vector<Entry
 Result<store::Sealed> seal_unsigned(const store::AuditHead& head, std::vector<Entry>& entries);
 
 store::AuditRow to_row(const Entry& e);
+store::AuditRow to_row(const Entry& e, std::string canonical_bytes);  // canonical(e), already made
 store::SignedHead to_row(const Head& h);
 // Strict: a malformed hash, signature or canonical text is an error naming the seq.
 Result<Entry> from_row(const store::AuditRow& r);

@@ -7,14 +7,22 @@
 
 namespace cutover {
 
+// OpenSSL 3 looks the algorithm up on every one-shot call (most of a short hash's cost);
+// fetched once, it is shared by every thread (EVP_MD objects are immutable).
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 Sha256 sha256(std::string_view data) {
   Sha256 out;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &n, sha256_md(), nullptr);
   return out;
 }
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr);
 }
 Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 void Sha256Stream::update(std::string_view bytes) {

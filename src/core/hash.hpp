@@ -6,11 +6,15 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_st;  // OpenSSL's EVP_MD, kept out of this header
+
 namespace cutover {
 
 using Sha256 = std::array<std::uint8_t, 32>;
 
 Sha256 sha256(std::string_view data);
+// The SHA-256 algorithm, fetched once (for EVP digests elsewhere: no lookup per call).
+const evp_md_st* sha256_md();
 std::string to_hex(const std::uint8_t* data, std::size_t n);
 inline std::string to_hex(const Sha256& d) { return to_hex(d.data(), d.size()); }
 // Parses 64 hex characters; false when malformed.
