@@ -2,15 +2,13 @@
 
 #include <unistd.h>
 
-#include <chrono>
+#include "core/clock.hpp"
 
 namespace cutover::audit {
 
 Result<std::int64_t> append_control(store::AuditStore& store, const ControlEvent& event,
                                     const SignerRef& key, SignMode mode) {
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+  const std::int64_t now = unix_nanos();
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   std::vector<Entry> entries(1);

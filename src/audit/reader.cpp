@@ -39,6 +39,67 @@ Result<std::int64_t> covered_end(store::AuditStore& store, std::int64_t to, std:
   return heads->empty() ? to : heads->front().seq;
 }
 
+// What reading seqs [from, to] needs: the checkpoints (read BEFORE the head, so that one
+// signed meanwhile cannot look like a truncated tail), the head, the last seq to read
+// (on to the head that signs `to`), and where the range continues from.
+struct Range {
+  std::vector<store::CheckpointRow> checkpoints;
+  std::int64_t head = 0, end = 0;
+  Sha256 prev{};
+  CompactRange frontier;
+};
+
+Result<Range> open_range(store::AuditStore& store, std::int64_t from, std::int64_t to) {
+  Range r;
+  auto checkpoints = store.checkpoints();
+  if (!checkpoints) return checkpoints.error();
+  r.checkpoints = std::move(checkpoints.value());
+  auto head = store.head();
+  if (!head) return head.error();
+  r.head = head->seq;
+  auto end = covered_end(store, to, r.head);
+  if (!end) return end.error();
+  r.end = end.value();
+  if (Status s = anchor(store, from, r.prev, r.frontier); !s) return s.error();
+  return r;
+}
+
+// Visits seqs [from, range.end] in export order: each entry, then the signed heads of its
+// seq, then the checkpoints of its size (those below `from` skipped; `cp` is left at the
+// first one not visited). A visitor returning false stops the walk.
+template <class OnEntry, class OnHead, class OnCheckpoint>
+Status walk(store::AuditStore& store, std::int64_t from, const Range& range,
+            std::vector<store::CheckpointRow>::const_iterator& cp, OnEntry on_entry, OnHead on_head,
+            OnCheckpoint on_checkpoint) {
+  while (cp != range.checkpoints.end() && cp->size < from) ++cp;
+  for (std::int64_t at = from; at <= range.end;) {
+    store::AuditQuery q;
+    q.from_seq = at;
+    q.to_seq = std::min(range.end, at + kPage - 1);
+    q.limit = kPage;
+    auto rows = store.entries(q);
+    if (!rows) return rows.error();
+    auto heads = store.signed_heads(q.from_seq, q.to_seq);
+    if (!heads) return heads.error();
+    auto h = heads->begin();
+    for (const auto& row : rows.value()) {
+      auto go = on_entry(row);
+      if (!go) return go.error();
+      if (!go.value()) return {};
+      for (; h != heads->end() && h->seq <= row.seq; ++h) {
+        auto more = on_head(*h);
+        if (!more) return more.error();
+        if (!more.value()) return {};
+      }
+      for (; cp != range.checkpoints.end() && cp->size <= row.seq; ++cp)
+        if (!on_checkpoint(*cp)) return {};
+    }
+    if (rows->size() < static_cast<std::size_t>(q.to_seq - q.from_seq + 1)) break;  // the log ends
+    at = q.to_seq + 1;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Keyring> keyring_of(const std::vector<store::AuditKey>& keys) {
@@ -56,52 +117,32 @@ Result<Keyring> keyring_of(const std::vector<store::AuditKey>& keys) {
 
 Result<VerifyReport> verify_store(store::AuditStore& store, const Keyring& keys, std::int64_t from,
                                   std::int64_t to, const std::vector<std::string>& trusted) {
-  // Checkpoints before the head: one signed meanwhile would look like a truncated tail.
-  auto checkpoints = store.checkpoints();
-  if (!checkpoints) return checkpoints.error();
-  auto head = store.head();
-  if (!head) return head.error();
-  auto end = covered_end(store, to, head->seq);
-  if (!end) return end.error();
-  Sha256 prev;
-  CompactRange frontier;
-  if (Status s = anchor(store, from, prev, frontier); !s) return s.error();
-  ChainVerifier v(keys, from, prev, std::move(frontier));
+  auto range = open_range(store, from, to);
+  if (!range) return range.error();
+  ChainVerifier v(keys, from, range->prev, range->frontier);
   for (const std::string& note : trusted) v.trusted_checkpoint(note);
-  // Checkpoints of sizes before the range were checked when their range was; the ones in
-  // it go right after their entry; beyond it only when the whole log is read (truncation).
-  auto cp = checkpoints->begin();
-  while (cp != checkpoints->end() && cp->size < from) ++cp;
   VerifyReport report;
   report.first_seq = from;
-  for (std::int64_t at = from; at <= end.value() && v.ok();) {
-    store::AuditQuery q;
-    q.from_seq = at;
-    q.to_seq = std::min(end.value(), at + kPage - 1);
-    q.limit = kPage;
-    auto rows = store.entries(q);
-    if (!rows) return rows.error();
-    auto heads = store.signed_heads(q.from_seq, q.to_seq);
-    if (!heads) return heads.error();
-    auto h = heads->begin();
-    for (const auto& row : rows.value()) {
-      auto e = from_row(row);
-      if (!e) return e.error();
-      if (!v.entry(e.value())) break;
-      report.last_seq = row.seq;
-      for (; h != heads->end() && h->seq <= row.seq; ++h) {
-        auto parsed = from_row(*h);
+  auto cp = range->checkpoints.cbegin();
+  Status walked = walk(
+      store, from, range.value(), cp,
+      [&](const store::AuditRow& row) -> Result<bool> {
+        auto e = from_row(row);
+        if (!e) return e.error();
+        if (!v.entry(e.value())) return false;
+        report.last_seq = row.seq;
+        return true;
+      },
+      [&](const store::SignedHead& h) -> Result<bool> {
+        auto parsed = from_row(h);
         if (!parsed) return parsed.error();
-        if (!v.head(parsed.value())) break;
-      }
-      for (; cp != checkpoints->end() && cp->size <= row.seq; ++cp)
-        if (!v.checkpoint(cp->note)) break;
-    }
-    if (rows->size() < static_cast<std::size_t>(q.to_seq - q.from_seq + 1)) break;  // the log ends
-    at = q.to_seq + 1;
-  }
-  if (to >= head->seq)
-    for (; v.ok() && cp != checkpoints->end(); ++cp) v.checkpoint(cp->note);
+        return v.head(parsed.value());
+      },
+      [&](const store::CheckpointRow& c) { return v.checkpoint(c.note); });
+  if (!walked) return walked.error();
+  // Checkpoints beyond the entries: only when the whole log was read (a truncated tail).
+  if (to >= range->head)
+    for (; v.ok() && cp != range->checkpoints.cend(); ++cp) v.checkpoint(cp->note);
   report.verdict = v.finish();
   report.heads = v.heads();
   report.checkpoints = v.checkpoints();
@@ -178,41 +219,30 @@ Result<VerifyReport> verify_export(std::istream& in, const Keyring* keys,
 
 Result<std::int64_t> write_export(store::AuditStore& store, std::int64_t from, std::int64_t to,
                                   std::ostream& out) {
-  auto checkpoints = store.checkpoints();  // before the head, as in verify_store
-  if (!checkpoints) return checkpoints.error();
-  auto head = store.head();
-  if (!head) return head.error();
-  auto end = covered_end(store, to, head->seq);
-  if (!end) return end.error();
-  Sha256 prev;
-  CompactRange frontier;
-  if (Status s = anchor(store, from, prev, frontier); !s) return s.error();
-  out << header_line({from, from > 1 ? to_hex(prev) : std::string(), frontier.encode()}) << "\n";
+  auto range = open_range(store, from, to);
+  if (!range) return range.error();
+  out << header_line({from, from > 1 ? to_hex(range->prev) : std::string(), range->frontier.encode()}) << "\n";
   auto keys = store.keys();
   if (!keys) return keys.error();
   for (const auto& k : keys.value()) out << key_line(k) << "\n";
-  auto cp = checkpoints->begin();
-  while (cp != checkpoints->end() && cp->size < from) ++cp;
   std::int64_t written = 0;
-  for (std::int64_t at = from; at <= end.value();) {
-    store::AuditQuery q;
-    q.from_seq = at;
-    q.to_seq = std::min(end.value(), at + kPage - 1);
-    q.limit = kPage;
-    auto rows = store.entries(q);
-    if (!rows) return rows.error();
-    auto heads = store.signed_heads(q.from_seq, q.to_seq);
-    if (!heads) return heads.error();
-    auto h = heads->begin();
-    for (const auto& row : rows.value()) {
-      out << entry_line(row) << "\n";
-      ++written;
-      for (; h != heads->end() && h->seq <= row.seq; ++h) out << head_line(*h) << "\n";
-      for (; cp != checkpoints->end() && cp->size <= row.seq; ++cp) out << checkpoint_line(*cp) << "\n";
-    }
-    if (rows->size() < static_cast<std::size_t>(q.to_seq - q.from_seq + 1)) break;
-    at = q.to_seq + 1;
-  }
+  auto cp = range->checkpoints.cbegin();
+  Status walked = walk(
+      store, from, range.value(), cp,
+      [&](const store::AuditRow& row) -> Result<bool> {
+        out << entry_line(row) << "\n";
+        ++written;
+        return true;
+      },
+      [&](const store::SignedHead& h) -> Result<bool> {
+        out << head_line(h) << "\n";
+        return true;
+      },
+      [&](const store::CheckpointRow& c) {
+        out << checkpoint_line(c) << "\n";
+        return true;
+      });
+  if (!walked) return walked.error();
   return written;
 }
 

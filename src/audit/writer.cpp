@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "audit/writer.hpp"
 
 #include <fcntl.h>
@@ -16,11 +17,6 @@ namespace net = http::net;
 
 namespace {
 
-std::int64_t unix_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status write_all_synced(const std::string& path, std::string_view bytes, bool append) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600);
@@ -188,7 +184,7 @@ Status Writer::append(std::vector<Entry>& entries) {
     }
     SignerRef key = signer_();
     if (!key.signer) return Error(ErrorCode::kUnavailable, key.problem);
-    std::int64_t now = unix_ns();
+    std::int64_t now = unix_nanos();
     return s->audit().append([&](const store::AuditHead& head) {
       return seal_after(head, entries, *key.signer, options_.mode, now);
     });
@@ -266,7 +262,7 @@ void Writer::maybe_checkpoint() {
   SignerRef key = signer_();
   if (!key.signer) return;
   auto made = checkpoint_if_due(store_->audit(), *key.signer, options_.checkpoint_every,
-                                options_.checkpoint_interval, unix_ns());
+                                options_.checkpoint_interval, unix_nanos());
   if (!made) {
     log::warn("audit checkpoint failed", {{"error", made.error().message()}});
     return;

@@ -8,15 +8,12 @@
 #include <iostream>
 
 #include "cli/secrets.hpp"
+#include "core/clock.hpp"
 #include "gateway/config.hpp"
 
 namespace cutover::cli {
 
-std::int64_t unix_ns_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t unix_ns_now() { return unix_nanos(); }
 
 Result<std::int64_t> parse_time_arg(std::string_view text) {
   auto bad = [&] {

@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "switch/plan_source.hpp"
 
 #include <boost/json/parse.hpp>
@@ -8,11 +9,6 @@
 namespace cutover::switching {
 namespace {
 
-std::int64_t unix_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // api_keys[].key_sha256 -> (id, tenant) from the identity document.
 std::unordered_map<std::string, Caller> callers_of(const std::string& identity) {
@@ -44,7 +40,7 @@ PlanSource::PlanSource(std::string store_url, std::string instance_id, std::stri
       id_(std::move(instance_id)),
       address_(std::move(address)),
       poll_(poll),
-      started_unix_ns_(unix_ns()) {}
+      started_unix_ns_(unix_nanos()) {}
 
 PlanSource::~PlanSource() { stop(); }
 
@@ -112,7 +108,7 @@ void PlanSource::stop() {
 void PlanSource::heartbeat() {
   if (!store_) return;
   last_heartbeat_ = std::chrono::steady_clock::now();
-  store::SwitchInstance me{id_, address_, served_.load(), started_unix_ns_, unix_ns()};
+  store::SwitchInstance me{id_, address_, served_.load(), started_unix_ns_, unix_nanos()};
   if (Status st = store_->traffic().heartbeat(me); !st)
     log::warn("switch heartbeat failed", {{"error", st.error().message()}});
 }

@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "switch/shadow.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -14,11 +15,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::int64_t unix_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 net::awaitable<void> send_copy(std::shared_ptr<ShadowPair> pair, ShadowWriter* writer, std::string head,
                                std::string body, std::vector<std::shared_ptr<Endpoint>> endpoints,
@@ -94,7 +90,7 @@ void ShadowWriter::primary_done(const std::shared_ptr<ShadowPair>& pair) {
 
 void ShadowWriter::finish(const std::shared_ptr<ShadowPair>& pair) {
   store::ShadowResult r;
-  r.time_unix_ns = unix_ns();
+  r.time_unix_ns = unix_nanos();
   r.request_id = pair->request_id;
   r.primary_color = pair->primary_color;
   r.shadow_color = pair->shadow_color;

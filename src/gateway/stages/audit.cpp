@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "gateway/stages/audit.hpp"
 
 #include <unistd.h>
@@ -13,11 +14,6 @@ std::string default_node_id() {
   return std::string(host) + ":" + std::to_string(::getpid());
 }
 
-std::int64_t unix_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // allow: answered; deny: a policy said no (identity, access, limits); reject: the request
 // itself was wrong (bad body, unknown model, too large); fail: the gateway or a provider
@@ -64,7 +60,7 @@ audit::Entry AuditStage::entry_of(RequestContext& ctx, int status, const Error* 
                                   const Sha256* response_sha256) const {
   ctx.audit_sealed = true;
   audit::Entry e;
-  e.time_unix_ns = unix_ns();
+  e.time_unix_ns = unix_nanos();
   e.color = ctx.config->color;
   e.gateway_version = CUTOVER_VERSION;
   e.node_id = ctx.config->audit.node_id.empty() ? node_id_ : ctx.config->audit.node_id;

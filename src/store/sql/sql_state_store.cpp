@@ -3,6 +3,7 @@
 #include <chrono>
 #include <set>
 
+#include "core/clock.hpp"
 #include "core/hash.hpp"
 #include "store/postgres/postgres_connection.hpp"
 #include "store/sql/sql_store.hpp"
@@ -13,11 +14,6 @@ namespace {
 constexpr std::string_view kVersionColumns =
     "domain, version, document, sha256, created_unix_ns, author, comment";
 
-std::int64_t now_unix_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status check_domain(std::string_view d) {
   bool ok = !d.empty() && d.size() <= 64;
@@ -109,7 +105,7 @@ Result<std::vector<StateVersion>> SqlStateStore::apply(const std::vector<Documen
   if (Status s = lock_state(c); !s.ok()) return s.error();
   std::vector<StateVersion> created;
   std::set<std::string_view> seen;
-  const std::int64_t now = now_unix_ns();
+  const std::int64_t now = unix_nanos();
   // Checked one by one as they are written: a bad change late in the list rolls back the
   // ones already inserted in this transaction.
   for (const DocumentChange& ch : changes) {
@@ -193,7 +189,7 @@ Result<StateVersion> SqlStateStore::rollback(std::string_view domain,
   auto move = c.query(
       "UPDATE state_active SET version = $2, updated_unix_ns = $3, updated_by = $4 "
       "WHERE domain = $1",
-      {domain, target, now_unix_ns(), author});
+      {domain, target, unix_nanos(), author});
   if (!move.ok()) return move.error();
   if (Status s = record_change(c); !s.ok()) return s.error();
   if (Status s = tx.commit(); !s.ok()) return s.error();
