@@ -57,23 +57,10 @@ http::net::awaitable<void> Pipeline::run(RequestContext& ctx) {
   if (stopped) {
     // A stream that already started cannot turn into an error response; the upstream
     // stage has ended it with an error event (and sealed its entry).
-    if (!ctx.exchange.responded()) {
-      if (ctx.audit && !ctx.audit_sealed) {
-        std::string body = stopped->to_openai_json();
-        Status st = co_await ctx.audit->seal(ctx, stopped->http_status(), &*stopped, sha256(body));
-        if (!st) stopped.emplace(audit_failed(st.error()));
-      }
-      co_await respond_error(ctx, *stopped);
-    }
+    if (!ctx.exchange.responded()) co_await respond_error(ctx, *stopped);
   } else if (ctx.response_status) {
-    if (ctx.audit && !ctx.audit_sealed) {
-      Status st = co_await ctx.audit->seal(ctx, static_cast<int>(ctx.response_status), nullptr,
-                                           sha256(ctx.response_body));
-      if (!st) co_await respond_error(ctx, audit_failed(st.error()));
-      else co_await send_response(ctx);
-    } else {
+    if (co_await seal_before_send(ctx, static_cast<int>(ctx.response_status), nullptr, ctx.response_body))
       co_await send_response(ctx);
-    }
   }
   // Whatever ended the request without a sealed entry (the client left): written unwaited.
   if (ctx.audit && !ctx.audit_sealed)
@@ -94,7 +81,18 @@ http::net::awaitable<void> Pipeline::send_response(RequestContext& ctx) {
   co_await ctx.exchange.send(ctx.response_status, h.span(), ctx.response_body);
 }
 
+http::net::awaitable<bool> seal_before_send(RequestContext& ctx, int status, const Error* error,
+                                            std::string_view body) {
+  if (!ctx.audit || ctx.audit_sealed) co_return true;
+  Status st = co_await ctx.audit->seal(ctx, status, error, sha256(body));
+  if (st) co_return true;
+  co_await respond_error(ctx, audit_failed(st.error()));  // sealed already: not audited again
+  co_return false;
+}
+
 http::net::awaitable<void> respond_error(RequestContext& ctx, const Error& e) {
+  std::string body = e.to_openai_json();
+  if (!co_await seal_before_send(ctx, e.http_status(), &e, body)) co_return;
   GatewayHeaders h(ctx);
   h.add("Content-Type", "application/json");
   std::string retry_after;
@@ -103,7 +101,7 @@ http::net::awaitable<void> respond_error(RequestContext& ctx, const Error& e) {
     h.add("Retry-After", retry_after);
   }
   ctx.status = e.http_status();
-  co_await ctx.exchange.send(static_cast<unsigned>(ctx.status), h.span(), e.to_openai_json());
+  co_await ctx.exchange.send(static_cast<unsigned>(ctx.status), h.span(), body);
 }
 
 }  // namespace cutover::gateway

@@ -60,7 +60,15 @@ class GatewayHeaders final {
   char retries_[16];
 };
 
-// Sends an OpenAI-shaped error with the gateway headers; sets ctx.status.
+// Sends an OpenAI-shaped error with the gateway headers; sets ctx.status. The request's
+// audit entry (when it has one and it is not sealed yet) is made durable first; if it
+// cannot be, the client gets the audit 503 instead.
 http::net::awaitable<void> respond_error(RequestContext& ctx, const Error& e);
+
+// Makes ctx's audit entry durable before a response of `status` with `body` is sent.
+// True: send it. False: the entry could not be written and the client already got the
+// audit 503 (fail closed). Nothing to do without an audit entry, or once it is sealed.
+http::net::awaitable<bool> seal_before_send(RequestContext& ctx, int status, const Error* error,
+                                            std::string_view body);
 
 }  // namespace cutover::gateway

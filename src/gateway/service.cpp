@@ -116,13 +116,7 @@ http::net::awaitable<void> Service::handle(http::Request& req, http::Exchange& e
 http::net::awaitable<void> Service::models(RequestContext& ctx) {
   // Not a pipeline request, but an API request all the same: audited like one.
   if (Status st = co_await models_audit_.run(ctx); !st) co_return co_await respond_error(ctx, st.error());
-  if (Status st = Authenticate::check(ctx); !st) {
-    if (ctx.audit) {
-      auto op = ctx.audit->seal(ctx, st.error().http_status(), &st.error(), sha256(st.error().to_openai_json()));
-      if (Status a = co_await std::move(op); !a) co_return co_await respond_error(ctx, audit_failed(a.error()));
-    }
-    co_return co_await respond_error(ctx, st.error());
-  }
+  if (Status st = Authenticate::check(ctx); !st) co_return co_await respond_error(ctx, st.error());
   boost::json::array data;
   for (const auto& r : ctx.config->routes) {
     if (!ctx.identity->may_use(r.alias)) continue;
@@ -130,10 +124,7 @@ http::net::awaitable<void> Service::models(RequestContext& ctx) {
   }
   boost::json::object body{{"object", "list"}, {"data", std::move(data)}};
   auto res = text(bhttp::status::ok, ctx.request.version(), "application/json", boost::json::serialize(body));
-  if (ctx.audit) {
-    auto op = ctx.audit->seal(ctx, 200, nullptr, sha256(res.body()));
-    if (Status a = co_await std::move(op); !a) co_return co_await respond_error(ctx, audit_failed(a.error()));
-  }
+  if (!co_await seal_before_send(ctx, 200, nullptr, res.body())) co_return;
   GatewayHeaders(ctx).apply(res);
   ctx.status = 200;
   co_await ctx.exchange.send(std::move(res));
