@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <charconv>
 #include <map>
 #include <string_view>
 
@@ -14,61 +13,41 @@ namespace {
 constexpr std::string_view kHashTag{"cutover-audit-v1\0", 17};
 constexpr std::string_view kSigTag{"cutover-audit-sig-v1\0", 21};
 
-// Keys are written in sorted order; the list below is already sorted (a test checks it).
-void field(std::string& out, std::string_view key, std::string_view value) {
-  if (out.size() > 1) out += ',';
-  append_json_string(out, key);
-  out += ':';
-  append_json_string(out, value);
-}
-void field(std::string& out, std::string_view key, std::int64_t value) {
-  if (out.size() > 1) out += ',';
-  append_json_string(out, key);
-  out += ':';
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  out.append(buf, end);
-}
-void field(std::string& out, std::string_view key, bool value) {
-  if (out.size() > 1) out += ',';
-  append_json_string(out, key);
-  out += value ? ":true" : ":false";
-}
-
 }  // namespace
 
+// Keys are written in sorted order; the list below is already sorted (a test checks it).
 std::string canonical(const Entry& e) {
   std::string out = "{";
   out.reserve(512);
-  field(out, "cache_hit", e.cache_hit);
-  field(out, "color", e.color);
-  field(out, "decision", e.decision);
-  field(out, "fallback_reason", e.fallback_reason);
-  field(out, "gateway_version", e.gateway_version);
-  field(out, "http_status", e.http_status);
-  field(out, "kind", e.kind);
-  field(out, "latency_us", e.latency_us);
-  field(out, "node_id", e.node_id);
-  field(out, "policy_versions", e.policy_versions);
-  field(out, "provider", e.provider);
-  field(out, "reason", e.reason);
-  field(out, "request_id", e.request_id);
-  field(out, "request_sha256", e.request_sha256);
-  field(out, "requested_model", e.requested_model);
-  field(out, "responding_model", e.responding_model);
-  field(out, "response_sha256", e.response_sha256);
-  field(out, "retries", e.retries);
-  field(out, "route", e.route);
-  field(out, "route_version", e.route_version);
-  field(out, "schema", static_cast<std::int64_t>(kSchemaVersion));
-  field(out, "seq", e.seq);
-  field(out, "shadow", e.shadow);
-  field(out, "subject", e.subject);
-  field(out, "tenant", e.tenant);
-  field(out, "time_unix_ns", e.time_unix_ns);
-  field(out, "tokens_in", e.tokens_in);
-  field(out, "tokens_out", e.tokens_out);
-  field(out, "trace_id", e.trace_id);
+  append_json_member(out, "cache_hit", e.cache_hit);
+  append_json_member(out, "color", e.color);
+  append_json_member(out, "decision", e.decision);
+  append_json_member(out, "fallback_reason", e.fallback_reason);
+  append_json_member(out, "gateway_version", e.gateway_version);
+  append_json_member(out, "http_status", e.http_status);
+  append_json_member(out, "kind", e.kind);
+  append_json_member(out, "latency_us", e.latency_us);
+  append_json_member(out, "node_id", e.node_id);
+  append_json_member(out, "policy_versions", e.policy_versions);
+  append_json_member(out, "provider", e.provider);
+  append_json_member(out, "reason", e.reason);
+  append_json_member(out, "request_id", e.request_id);
+  append_json_member(out, "request_sha256", e.request_sha256);
+  append_json_member(out, "requested_model", e.requested_model);
+  append_json_member(out, "responding_model", e.responding_model);
+  append_json_member(out, "response_sha256", e.response_sha256);
+  append_json_member(out, "retries", e.retries);
+  append_json_member(out, "route", e.route);
+  append_json_member(out, "route_version", e.route_version);
+  append_json_member(out, "schema", static_cast<std::int64_t>(kSchemaVersion));
+  append_json_member(out, "seq", e.seq);
+  append_json_member(out, "shadow", e.shadow);
+  append_json_member(out, "subject", e.subject);
+  append_json_member(out, "tenant", e.tenant);
+  append_json_member(out, "time_unix_ns", e.time_unix_ns);
+  append_json_member(out, "tokens_in", e.tokens_in);
+  append_json_member(out, "tokens_out", e.tokens_out);
+  append_json_member(out, "trace_id", e.trace_id);
   out += '}';
   return out;
 }

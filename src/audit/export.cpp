@@ -7,19 +7,6 @@
 namespace cutover::audit {
 namespace {
 
-void member(std::string& out, std::string_view key, std::string_view value) {
-  out += ",\"";
-  out += key;
-  out += "\":";
-  append_json_string(out, value);
-}
-void member(std::string& out, std::string_view key, std::int64_t value) {
-  out += ",\"";
-  out += key;
-  out += "\":";
-  out += std::to_string(value);
-}
-
 Error malformed(const std::string& what) { return Error(ErrorCode::kInvalidRequest, what); }
 
 template <class T>
@@ -43,29 +30,29 @@ bool take(const boost::json::object& o, std::string_view key, std::int64_t& out)
 
 std::string header_line(const LogHeader& h) {
   std::string out = R"({"type":"log","schema":1)";
-  member(out, "from", h.from);
-  member(out, "prev_hash", h.prev_hash);
-  member(out, "frontier", h.frontier);
+  append_json_member(out, "from", h.from);
+  append_json_member(out, "prev_hash", h.prev_hash);
+  append_json_member(out, "frontier", h.frontier);
   return out + "}";
 }
 
 std::string key_line(const store::AuditKey& k) {
   std::string out = R"({"type":"key")";
-  member(out, "key_id", k.key_id);
-  member(out, "public_key", k.public_key);
-  member(out, "created_unix_ns", k.created_unix_ns);
-  member(out, "retired_unix_ns", k.retired_unix_ns);
+  append_json_member(out, "key_id", k.key_id);
+  append_json_member(out, "public_key", k.public_key);
+  append_json_member(out, "created_unix_ns", k.created_unix_ns);
+  append_json_member(out, "retired_unix_ns", k.retired_unix_ns);
   return out + "}";
 }
 
 std::string entry_line(const store::AuditRow& r) {
   std::string out = R"({"type":"entry")";
   out.reserve(r.entry.size() + 300);
-  member(out, "seq", r.seq);
-  member(out, "prev_hash", r.prev_hash);
-  member(out, "hash", r.hash);
-  member(out, "key_id", r.key_id);
-  member(out, "signature", r.signature);
+  append_json_member(out, "seq", r.seq);
+  append_json_member(out, "prev_hash", r.prev_hash);
+  append_json_member(out, "hash", r.hash);
+  append_json_member(out, "key_id", r.key_id);
+  append_json_member(out, "signature", r.signature);
   out += ",\"entry\":";
   out += r.entry;
   return out + "}";
@@ -73,18 +60,18 @@ std::string entry_line(const store::AuditRow& r) {
 
 std::string head_line(const store::SignedHead& h) {
   std::string out = R"({"type":"head")";
-  member(out, "seq", h.seq);
-  member(out, "time_unix_ns", h.time_unix_ns);
-  member(out, "hash", h.hash);
-  member(out, "key_id", h.key_id);
-  member(out, "signature", h.signature);
+  append_json_member(out, "seq", h.seq);
+  append_json_member(out, "time_unix_ns", h.time_unix_ns);
+  append_json_member(out, "hash", h.hash);
+  append_json_member(out, "key_id", h.key_id);
+  append_json_member(out, "signature", h.signature);
   return out + "}";
 }
 
 std::string checkpoint_line(const store::CheckpointRow& c) {
   std::string out = R"({"type":"checkpoint")";
-  member(out, "size", c.size);
-  member(out, "note", c.note);
+  append_json_member(out, "size", c.size);
+  append_json_member(out, "note", c.note);
   return out + "}";
 }
 

@@ -2,15 +2,11 @@
 
 #include <chrono>
 
+#include "core/json_text.hpp"
 #include "core/random.hpp"
 
 namespace cutover {
 namespace {
-
-void append_hex(std::string& out, std::uint64_t v, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) out.push_back(kHex[(v >> (i * 4)) & 0xf]);
-}
 
 bool is_lower_hex(std::string_view s) {
   for (char c : s)

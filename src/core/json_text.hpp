@@ -66,6 +66,30 @@ inline void append_int(std::string& out, std::int64_t v) {
   out.append(buf, r.ptr);
 }
 
+// A member of an object being written by hand: `"key":value`, with a comma before it unless
+// it is the object's first (out ends with '{').
+inline void append_json_key(std::string& out, std::string_view key) {
+  if (!out.empty() && out.back() != '{') out += ',';
+  append_json_string(out, key);
+  out += ':';
+}
+inline void append_json_member(std::string& out, std::string_view key, std::string_view value) {
+  append_json_key(out, key);
+  append_json_string(out, value);
+}
+inline void append_json_member(std::string& out, std::string_view key, std::int64_t value) {
+  append_json_key(out, key);
+  append_int(out, value);
+}
+// Not the bool overload for a literal.
+inline void append_json_member(std::string& out, std::string_view key, const char* value) {
+  append_json_member(out, key, std::string_view(value));
+}
+inline void append_json_member(std::string& out, std::string_view key, bool value) {
+  append_json_key(out, key);
+  out += value ? "true" : "false";
+}
+
 // Appends the low `digits` hex digits of v (at most 16).
 inline void append_hex(std::string& out, std::uint64_t v, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
