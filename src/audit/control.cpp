@@ -1,22 +1,19 @@
 #include "audit/control.hpp"
 
-#include <unistd.h>
-
 #include "core/clock.hpp"
+#include "core/ids.hpp"
 
 namespace cutover::audit {
 
 Result<std::int64_t> append_control(store::AuditStore& store, const ControlEvent& event,
                                     const SignerRef& key, SignMode mode) {
   const std::int64_t now = unix_nanos();
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   std::vector<Entry> entries(1);
   Entry& e = entries.front();
   e.time_unix_ns = now;
   e.color = event.color;
   e.gateway_version = CUTOVER_VERSION;
-  e.node_id = std::string(host) + ":" + std::to_string(::getpid());
+  e.node_id = node_id();
   e.kind = "control";
   e.subject = event.actor;
   e.policy_versions = event.policy_versions;

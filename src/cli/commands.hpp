@@ -15,6 +15,11 @@ void add_audit_command(CLI::App& app);
 void add_switch_command(CLI::App& app);
 void add_traffic_command(CLI::App& app);
 
+// Who runs a CLI command, for state versions and audit control entries: "user@host", and
+// "cli:user@host" as the default author.
+std::string user_at_host();
+std::string default_author();
+
 // The exit code of the command that ran.
 int exit_code();
 void set_exit_code(int code);

@@ -1,9 +1,14 @@
+#include <pwd.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <charconv>
 
 #include <CLI/Error.hpp>
 
 #include "cli/commands.hpp"
+#include "core/ids.hpp"
 #include "http/url.hpp"
 
 namespace cutover::cli {
@@ -39,5 +44,16 @@ int wait_for_signal() {
   sigwait(&set, &sig);
   return sig;
 }
+
+std::string user_at_host() {
+  std::string user;
+  if (const char* u = std::getenv("USER"); u && *u)
+    user = u;
+  else if (const passwd* pw = ::getpwuid(::getuid()))
+    user = pw->pw_name;
+  return (user.empty() ? "unknown" : user) + "@" + host_name();
+}
+
+std::string default_author() { return "cli:" + user_at_host(); }
 
 }  // namespace cutover::cli

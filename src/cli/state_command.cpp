@@ -1,8 +1,6 @@
 // `cutover state apply|show|diff|history|rollback`: the shared state (docs/STATE.md).
 // Arguments and printing only; the work is in store/state_file, store/state_admin and
 // gateway/state_check.
-#include <pwd.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -46,16 +44,6 @@ void fail_with_problems(std::string_view command, std::string_view header,
   for (const auto& p : problems) std::cerr << "  " << p << "\n";
 }
 
-std::string default_author() {
-  std::string user;
-  if (const char* u = std::getenv("USER"); u && *u)
-    user = u;
-  else if (const passwd* pw = ::getpwuid(::getuid()))
-    user = pw->pw_name;
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return "cli:" + (user.empty() ? "unknown" : user) + "@" + host;
-}
 
 std::string utc_time(std::int64_t unix_ns) {
   std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);

@@ -1,6 +1,4 @@
 // `cutover switch`: the traffic switch in front of the blue and green gateways.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <iostream>
 
@@ -45,11 +43,7 @@ int run_switch(const SwitchArgs& a) {
     return 2;
   }
   opts.threads = a.threads;
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  const std::string id = !a.id.empty() ? a.id
-                                       : std::string(host) + ":" + std::to_string(::getpid()) + ":" +
-                                             new_request_id().substr(0, 8);
+  const std::string id = !a.id.empty() ? a.id : node_id() + ":" + new_request_id().substr(24);
 
   switching::Metrics metrics;
   switching::Endpoints endpoints;

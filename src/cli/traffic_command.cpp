@@ -2,9 +2,6 @@
 // atomic, versioned write of the store's "traffic" domain, recorded in the audit log; it
 // returns only when every live switch reports that it serves the new version (or, after
 // --wait, names the ones that do not).
-#include <pwd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -29,12 +26,7 @@ int fail(std::string_view cmd, const std::string& why) {
   return 1;
 }
 
-std::string actor(std::string_view what) {
-  const passwd* pw = getpwuid(getuid());
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return "cli:" + std::string(what) + " (" + (pw ? pw->pw_name : "?") + "@" + host + ")";
-}
+std::string actor(std::string_view what) { return "cli:" + std::string(what) + " (" + user_at_host() + ")"; }
 
 struct Current {
   std::optional<traffic::Plan> plan;

@@ -1,5 +1,7 @@
 #include "core/ids.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 
 #include "core/json_text.hpp"
@@ -21,6 +23,14 @@ bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::stri
 // 48 bits of milliseconds since the epoch, then 80 random bits: ids sort by time (like
 // UUIDv7/ULID), so the audit log's request-id index grows at its end instead of touching
 // a random page per entry; 80 bits keep ids of one millisecond apart.
+std::string host_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return host;
+}
+
+std::string node_id() { return host_name() + ":" + std::to_string(::getpid()); }
+
 std::string new_request_id() {
   auto& r = Random::thread_local_instance();
   const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -6,6 +6,11 @@
 
 namespace cutover {
 
+// This machine's host name ("" if it has none).
+std::string host_name();
+// This process, for audit entries and switch ids: "host:pid".
+std::string node_id();
+
 // A new request id: 32 lowercase hex characters.
 std::string new_request_id();
 

@@ -1,18 +1,11 @@
 #include "core/clock.hpp"
+#include "core/ids.hpp"
 #include "gateway/stages/audit.hpp"
-
-#include <unistd.h>
 
 #include <chrono>
 
 namespace cutover::gateway {
 namespace {
-
-std::string default_node_id() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return std::string(host) + ":" + std::to_string(::getpid());
-}
 
 
 // allow: answered; deny: a policy said no (identity, access, limits); reject: the request
@@ -28,7 +21,7 @@ std::string_view decision_of(int status) {
 }  // namespace
 
 AuditStage::AuditStage(audit::Writer* writer, Metrics& metrics)
-    : writer_(writer), metrics_(metrics), node_id_(default_node_id()) {}
+    : writer_(writer), metrics_(metrics), node_id_(node_id()) {}
 
 Error audit_failed(const Error& cause) {
   // The cause (store address, driver text) is in the gateway's log, not in the answer to
