@@ -25,15 +25,19 @@ bool hop_by_hop(std::string_view name) {
          eq("x-cutover-shadow");
 }
 
-// The request line and the client's end-to-end headers, each line ending in CRLF; the
-// Host line and the final empty line are added per destination.
-std::string request_head(const http::Request& req, std::string_view request_id) {
+// The upstream request head: the request line, Host, the client's end-to-end headers and
+// the final empty line. Host stands right after the request line (RFC 9112 asks for it
+// first), so that set_host() can point the head at another endpoint in place.
+std::string request_head(const http::Request& req, std::string_view request_id,
+                         std::string_view host) {
   std::string h;
   h.reserve(512);
   h += req.method_string();
   h += ' ';
   h += req.target();
-  h += " HTTP/1.1\r\n";
+  h += " HTTP/1.1\r\nHost: ";
+  h += host;
+  h += "\r\n";
   for (const auto& f : req) {
     if (hop_by_hop(f.name_string())) continue;
     h += f.name_string();
@@ -51,19 +55,24 @@ std::string request_head(const http::Request& req, std::string_view request_id) 
     h += std::to_string(req.body().size());
     h += "\r\n";
   }
+  h += "\r\n";
   return h;
 }
 
-std::string with_host(const std::string& head, const http::Url& url) {
+void set_host(std::string& head, std::string_view host) {
+  const std::size_t at = head.find("\r\n") + 8;  // past the request line and "Host: "
+  head.replace(at, head.find("\r\n", at) - at, host);
+}
+
+// What ShadowWriter::start takes: the head without its Host line (the copy adds its own
+// endpoint's) and without the final empty line (it adds x-cutover-shadow first).
+std::string shadow_head(std::string_view head) {
+  const std::size_t host_at = head.find("\r\n") + 2;
+  const std::size_t host_end = head.find("\r\n", host_at) + 2;
   std::string out;
-  out.reserve(head.size() + url.host_header.size() + 16);
-  std::size_t eol = head.find("\r\n") + 2;
-  out.append(head, 0, eol);
-  out += "Host: ";
-  out += url.host_header;
-  out += "\r\n";
-  out.append(head, eol);
-  out += "\r\n";
+  out.reserve(head.size());
+  out += head.substr(0, host_at);
+  out += head.substr(host_end, head.size() - 2 - host_end);
   return out;
 }
 
@@ -169,15 +178,24 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
   const traffic::Decision d = traffic::decide(snap->plan, key, traffic::sticky_hash(key), draw);
   const std::string color(d.color);
 
+  // A healthy gateway of the serving color; one that refuses the connection is ejected and
+  // the next one tried. Never another color: only the plan moves traffic.
+  const auto& endpoints = routing->of(color);
+  std::size_t start = endpoints.empty() ? 0 : static_cast<std::size_t>(draw % endpoints.size());
+
   std::string request_id(req["x-request-id"]);
   if (request_id.empty()) request_id = new_request_id();
-  const std::string head = request_head(req, request_id);
+  // Built once, for the endpoint tried first; another endpoint rewrites its Host in place.
+  std::string_view head_host;
+  if (!endpoints.empty()) head_host = endpoints[start]->url.host_header;
+  std::string head = request_head(req, request_id, head_host);
 
   std::shared_ptr<ShadowPair> shadow;
   if (d.mirror && shadow_) {
-    shadow = shadow_->start(co_await net::this_coro::executor, head, req.body(), request_id, color,
-                            std::string(d.mirror_color),
-                            routing->of(d.mirror_color));
+    // The executor first: no co_await in an expression with temporaries (GCC 12).
+    auto executor = co_await net::this_coro::executor;
+    shadow = shadow_->start(executor, shadow_head(head), req.body(), request_id, color,
+                            std::string(d.mirror_color), routing->of(d.mirror_color));
   }
   auto record_primary = [&](bool failed, int status, std::string_view content_type, std::string body) {
     if (!shadow) return;
@@ -190,10 +208,6 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
     shadow_->primary_done(shadow);
   };
 
-  // A healthy gateway of the serving color; one that refuses the connection is ejected and
-  // the next one tried. Never another color: only the plan moves traffic.
-  const auto& endpoints = routing->of(color);
-  std::size_t start = endpoints.empty() ? 0 : static_cast<std::size_t>(draw % endpoints.size());
   std::unique_ptr<http::Connection> conn;
   std::optional<http::ResponseParser> parser;
   std::string last_error = "no endpoints";
@@ -223,7 +237,11 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
           break;  // not reachable: the next endpoint of this color
         }
         conn = std::move(c.value());
-        auto ec = co_await conn->write(with_host(head, e->url), req.body(), options_.response_timeout);
+        if (e->url.host_header != head_host) {
+          head_host = e->url.host_header;
+          set_host(head, head_host);
+        }
+        auto ec = co_await conn->write(head, req.body(), options_.response_timeout);
         parser.emplace();
         parser->body_limit(options_.max_response_bytes);
         if (!ec) ec = co_await conn->read_header(*parser, options_.response_timeout);
