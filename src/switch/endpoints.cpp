@@ -23,7 +23,8 @@ std::shared_ptr<Endpoint> Endpoints::get(const std::string& color, const http::U
     e->color = color;
     if (url.tls) {
       try {
-        e->tls = http::make_client_tls_context("");
+        if (!tls_) tls_ = http::make_client_tls_context("");
+        e->tls = tls_;
       } catch (const std::exception& ex) {
         log::error("no TLS context for an https endpoint", {{"endpoint", url.origin}, {"error", ex.what()}});
       }

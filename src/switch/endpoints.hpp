@@ -21,7 +21,8 @@ namespace cutover::switching {
 
 struct Endpoint {
   http::Url url;
-  // https:// gateways: verified against the system trust store (null for http://).
+  // https:// gateways: the switch's one client context, verifying against the system trust
+  // store (null for http://). SNI and the host name check are set per connection.
   std::shared_ptr<http::ssl::context> tls;
   std::string color;
   std::atomic<bool> healthy{true};
@@ -46,6 +47,8 @@ class Endpoints final {
   const std::chrono::milliseconds interval_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Endpoint>> by_key_;
+  // Made for the first https:// endpoint (the trust store is loaded once), then shared.
+  std::shared_ptr<http::ssl::context> tls_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
