@@ -3,11 +3,8 @@
 // verification on (a CA made with the openssl CLI at test time).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import https from 'node:https';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import * as h from './harness.mjs';
 
@@ -144,23 +141,6 @@ describe('SIGTERM drain', () => {
   });
 });
 
-const run = promisify(execFile);
-
-async function makeCerts(d) {
-  const p = (f) => path.join(d, f);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '2',
-    '-subj', '/CN=cutover e2e test CA', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  await run('openssl', ['req', '-new', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'),
-    '-subj', '/CN=127.0.0.1']);
-  await writeFile(p('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' +
-    'keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
-  await run('openssl', ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'),
-    '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('server.ext')]);
-  return { ca: p('ca.crt'), cert: p('server.crt'), key: p('server.key') };
-}
-
 function httpsGet(url, ca) {
   return new Promise((resolve, reject) => {
     const req = https.get(url, { ca, timeout: 5000 }, (res) => {
@@ -182,7 +162,7 @@ describe('TLS', () => {
   };
 
   before(async () => {
-    certs = await makeCerts(dir);
+    certs = await h.makeCerts(dir);
     gwB = await gateway(h.gatewayConfig({
       tls: { cert_file: certs.cert, key_file: certs.key },
       api_keys: [{ id: 'front', key: B_KEY }],

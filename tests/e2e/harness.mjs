@@ -455,6 +455,30 @@ export function parseHttpResponse(text) {
   return { status, headers, body, complete: body.length >= len };
 }
 
+// --- TLS ---------------------------------------------------------------------------------
+
+const openssl = (args) => new Promise((resolve, reject) => {
+  execFile('openssl', args, { timeout: 15000 }, (err, stdout, stderr) =>
+    (err ? reject(new Error(`openssl ${args[0]}: ${stderr || err.message}`)) : resolve(stdout)));
+});
+
+// A test CA and a server certificate it signed for IP 127.0.0.1 (only), made with the
+// openssl CLI in d. Resolves {ca, cert, key} (file paths).
+export async function makeCerts(d) {
+  const p = (f) => path.join(d, f);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl(['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '2',
+    '-subj', '/CN=cutover e2e test CA', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await openssl(['req', '-new', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'),
+    '-subj', '/CN=127.0.0.1']);
+  await writeFile(p('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' +
+    'keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
+  await openssl(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'),
+    '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('server.ext')]);
+  return { ca: p('ca.crt'), cert: p('server.crt'), key: p('server.key') };
+}
+
 // --- Stores -----------------------------------------------------------------------------
 
 // The store backends a suite runs on: SQLite always; PostgreSQL when

@@ -62,13 +62,14 @@ export async function gateway(dir, storeUrl, color, { over = {}, args = [] } = {
     { dir, args: ['--store', storeUrl, '--color', color, ...args], env: ENV });
 }
 
-// `cutover switch` on a free port; resolves once it logged "listening".
+// `cutover switch` on a free port; resolves once it logged "listening". env: more variables
+// (e.g. SSL_CERT_FILE, the trust store it verifies https:// gateways against).
 export async function startSwitch(storeUrl, { id = `sw-${randomBytes(3).toString('hex')}`, threads = 2,
-  pollMs = 100, args = [] } = {}) {
+  pollMs = 100, args = [], env = {} } = {}) {
   const proc = new h.ChildProc(`switch ${id}`,
     ['switch', '--store', storeUrl, '--listen', '127.0.0.1:0', '--threads', String(threads), '--id', id,
      '--poll-ms', String(pollMs), '--shadow-token-env', 'E2E_SHADOW_TOKEN', '--drain', '5', ...args],
-    { env: ENV });
+    { env: { ...ENV, ...env } });
   try {
     const line = await proc.waitForLog((l) => l.msg === 'listening', 15000, '"listening" line');
     proc.port = Number(/:(\d+)$/.exec(line.address)[1]);
