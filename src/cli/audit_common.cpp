@@ -57,8 +57,12 @@ audit::SignerRef load_audit_signer(store::Store& s) {
   return gateway::open_audit_signer(v.as_object(), &box);
 }
 
-bool record_control(store::Store& s, audit::ControlEvent event, std::string_view command) {
-  audit::SignerRef key = load_audit_signer(s);
+bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command) {
+  return record_control(s, event, command, load_audit_signer(s));
+}
+
+bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command,
+                    const audit::SignerRef& key) {
   auto seq = audit::append_control(s.audit(), event, key, audit::SignMode::kBatch);
   if (!seq) {
     std::cerr << "cutover " << command << ": warning: the change is applied, but its audit entry "
