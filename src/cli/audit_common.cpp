@@ -52,7 +52,7 @@ audit::SignerRef load_audit_signer(store::Store& s) {
   auto v = boost::json::parse(doc.value().empty() ? std::string("{}") : doc.value(), ec);
   if (ec || !v.is_object()) return {nullptr, "the store's secrets document is not a JSON object"};
   auto key = identity::MasterKey::from_env();
-  if (!key) return gateway::open_audit_signer(v.as_object(), nullptr);
+  if (!key) return gateway::open_audit_signer(v.as_object(), nullptr, key.error().message());
   identity::SecretBox box(key.value());
   return gateway::open_audit_signer(v.as_object(), &box);
 }

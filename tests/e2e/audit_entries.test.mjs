@@ -1,12 +1,13 @@
 // The audit log as a user reads it: every request through the openai SDK (served, denied,
 // failed, streamed) has its entry with the right fields, durable before the response ends;
 // `cutover state apply|rollback` and `cutover audit keygen` add control entries; `cutover
-// audit verify` trusts the public keys from keygen. On SQLite, and on PostgreSQL when the test server runs.
+// audit verify` trusts the public keys from keygen; a gateway reads its master key from
+// --master-key-file. On SQLite, and on PostgreSQL when the test server runs.
 // (Load, kill -9 and outages: audit_load.test.mjs; tampering and proofs: audit_tamper.test.mjs.)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -166,6 +167,58 @@ for (const backend of ['sqlite', 'postgres']) {
     });
   });
 }
+
+// A gateway that reads its master key from --master-key-file, with no CUTOVER_MASTER_KEY.
+describe('a gateway with --master-key-file', () => {
+  const noEnv = { CUTOVER_MASTER_KEY: undefined };
+  let dir, mock, gw, store, config;
+  before(async () => {
+    dir = await h.tempDir('cutover-audit-');
+    mock = await h.startMock();
+    store = await a.storeWithState('sqlite', dir, mock);  // keygen sealed under h.MASTER_KEY
+    config = path.join(dir, 'gateway.yaml');
+    await writeFile(config, h.toYaml(h.gatewayConfig()));
+  });
+  after(() => h.cleanup({ procs: [gw, mock], dirs: [dir] }));
+
+  const keyFile = async (name, text, mode = 0o600) => {
+    const file = path.join(dir, name);
+    await writeFile(file, text);
+    await chmod(file, mode);
+    return file;
+  };
+
+  it('opens the audit signing key and serves 200, audited', { timeout: 60000 }, h.withLogs(() => [gw, mock], async () => {
+    const file = await keyFile('master.key', `${h.MASTER_KEY}\n`);
+    gw = await h.startGateway(h.gatewayConfig(), { dir, args: ['--store', store.url, '--master-key-file', file], env: noEnv });
+    const environ = (await readFile(`/proc/${gw.pid}/environ`, 'latin1')).split('\0');
+    assert.ok(!environ.some((v) => v.startsWith('CUTOVER_MASTER_KEY=')), 'the gateway has CUTOVER_MASTER_KEY');
+    const r = await a.chat(gw);
+    assert.equal(r.status, 200, r.body);
+    const rows = await a.queryRequest(store.url, r.id);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].entry.decision, 'allow');
+    await a.verifyOk(store.url, store.publicKey);
+  }));
+
+  it('exits 2 with one line naming a file that is missing, readable by others or not a key', async () => {
+    const cases = {
+      missing: [path.join(dir, 'no-such.key'), /cannot be opened: No such file or directory/],
+      'mode 644': [await keyFile('open.key', `${h.MASTER_KEY}\n`, 0o644), /accessible by group or others \(mode 0644\).*chmod 600/],
+      'not a key': [await keyFile('bad.key', 'not a master key!\n'), /is neither base64 nor 64 hex characters/],
+      'wrong length': [await keyFile('short.key', `${'ab'.repeat(16)}\n`), /hex characters; a master key in hex has 64/],
+    };
+    for (const [name, [file, why]] of Object.entries(cases)) {
+      const r = await h.runCutover(['gateway', '--config', config, '--store', store.url, '--master-key-file', file],
+        { env: noEnv });
+      assert.equal(r.code, 2, `${name}: exit ${r.code} ${r.signal}\n${r.stderr}`);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, `${name}: ${r.stderr}`);
+      assert.ok(lines[0].startsWith(`cutover gateway: --master-key-file: master key file '${file}' `), `${name}: ${lines[0]}`);
+      assert.match(lines[0], why, name);
+    }
+  });
+});
 
 // The master key of this gateway is not the one the signing key was sealed with.
 describe('a gateway that cannot sign', () => {
