@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "audit/export.hpp"
+#include "audit/key_rotation.hpp"
 #include "audit/log.hpp"
 #include "audit/reader.hpp"
 #include "cli/audit_common.hpp"
@@ -38,20 +39,21 @@ int run_keygen(const KeygenArgs& a) {
   if (!key) return fail("keygen", key.error().message());
   auto s = open_store_or_report(a.store_url, true, "audit keygen");
   if (!s) return 1;
-  auto signer = audit::Signer::generate();
-  if (!signer) return fail("keygen", signer.error().message());
+  auto generated = audit::Signer::generate();
+  if (!generated) return fail("keygen", generated.error().message());
+  auto signer = std::make_shared<const audit::Signer>(std::move(generated.value()));
   const std::int64_t now = unix_ns_now();
   // The public key first: a signature never exists whose key the store does not list.
   // Keys in service until now keep signing for retire_after_s (gateways pick the new key
   // up from their next snapshot); signatures of theirs dated later are refused.
-  std::string pub_hex = to_hex(reinterpret_cast<const std::uint8_t*>(signer->public_raw().data()), 32);
-  if (Status st = s->audit().add_key({signer->key_id(), pub_hex, now, 0},
-                                     now + std::int64_t{a.retire_after_s} * 1'000'000'000);
-      !st)
-    return fail("keygen", st.error().message());
+  auto rotation = audit::add_signing_key(s->audit(), *signer, now,
+                                         now + std::int64_t{a.retire_after_s} * 1'000'000'000);
+  if (!rotation) return fail("keygen", rotation.error().message());
   auto version = store_secret(*s, key.value(), gateway::kAuditSigningKeySecret,
                               identity::base64url_encode(signer->private_raw()), "cli:audit keygen");
   if (!version) return fail("keygen", version.error().message());
+  const std::string raw = signer->public_raw();
+  const std::string pub_hex = to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
   if (!a.public_key_out.empty()) {
     std::ofstream out(a.public_key_out, std::ios::trunc);
     out << pub_hex << "\n";
@@ -61,7 +63,14 @@ int run_keygen(const KeygenArgs& a) {
             << key.value().id() << " (secrets v" << version.value() << ")\npublic key: " << pub_hex
             << "\n";
   if (!a.public_key_out.empty()) std::cout << "written to " << a.public_key_out << "\n";
-  return 0;
+  for (const auto& old : rotation->retired)
+    std::cout << "key " << old << " retires in " << a.retire_after_s << " s\n";
+  // Signed with the new key, never a retired one: with --retire-after 0 the old key is
+  // already past its retirement, and its signature would not verify (docs/AUDIT.md "Keys").
+  const auto event = audit::key_rotation_event(
+      rotation.value(), "cli:audit keygen (" + user_at_host() + ")",
+      "secrets=" + std::to_string(version.value()));
+  return record_control(*s, event, "audit keygen", {signer, ""}) ? 0 : 1;
 }
 
 int run_checkpoint(const std::string& url) {
@@ -177,7 +186,8 @@ void add_audit_command(CLI::App& app) {
   auto* kg = cmd->add_subcommand(
       "keygen", "Create a new Ed25519 audit signing key, seal it into the store's secrets "
                 "(master key from $CUTOVER_MASTER_KEY or --master-key-file) and record its public "
-                "key; the previous key is retired after --retire-after seconds");
+                "key; the previous key is retired after --retire-after seconds. The rotation is "
+                "recorded as an audit.keygen control entry signed with the new key");
   add_store_option(*kg, keygen->store_url);
   kg->add_option("--master-key-file", keygen->master_key_file, "Master key file (mode 600), instead of the env");
   kg->add_option("--public-key-out", keygen->public_key_out, "Also write the public key (hex) to this file");

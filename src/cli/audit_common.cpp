@@ -52,13 +52,17 @@ audit::SignerRef load_audit_signer(store::Store& s) {
   auto v = boost::json::parse(doc.value().empty() ? std::string("{}") : doc.value(), ec);
   if (ec || !v.is_object()) return {nullptr, "the store's secrets document is not a JSON object"};
   auto key = identity::MasterKey::from_env();
-  if (!key) return gateway::open_audit_signer(v.as_object(), nullptr);
+  if (!key) return gateway::open_audit_signer(v.as_object(), nullptr, key.error().message());
   identity::SecretBox box(key.value());
   return gateway::open_audit_signer(v.as_object(), &box);
 }
 
-bool record_control(store::Store& s, audit::ControlEvent event, std::string_view command) {
-  audit::SignerRef key = load_audit_signer(s);
+bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command) {
+  return record_control(s, event, command, load_audit_signer(s));
+}
+
+bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command,
+                    const audit::SignerRef& key) {
   auto seq = audit::append_control(s.audit(), event, key, audit::SignMode::kBatch);
   if (!seq) {
     std::cerr << "cutover " << command << ": warning: the change is applied, but its audit entry "

@@ -16,8 +16,12 @@ std::int64_t unix_ns_now();
 Result<std::int64_t> parse_time_arg(std::string_view text);
 // The audit signing key from the store's secrets with $CUTOVER_MASTER_KEY, if both are there.
 audit::SignerRef load_audit_signer(store::Store& s);
-// Records a control event (state apply/rollback, ...) in the audit log; prints a warning
-// and returns false when it could not.
-bool record_control(store::Store& s, audit::ControlEvent event, std::string_view command);
+// Records a control event (state apply/rollback, ...) in the audit log, signed with the
+// store's audit signing key (load_audit_signer); prints a warning and returns false when it
+// could not.
+bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command);
+// The same, signed with `key` (audit keygen: the key it just created).
+bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command,
+                    const audit::SignerRef& key);
 
 }  // namespace cutover::cli

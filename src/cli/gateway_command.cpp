@@ -10,6 +10,7 @@
 #include "gateway/counters.hpp"
 #include "gateway/service.hpp"
 #include "gateway/snapshot.hpp"
+#include "identity/secret_box.hpp"
 
 namespace cutover::cli {
 namespace {
@@ -21,6 +22,7 @@ struct GatewayArgs {
   int threads = -1;
   std::string log_level;
   std::string store_url;
+  std::string master_key_file;
 };
 
 int run_gateway(const GatewayArgs& a) {
@@ -32,6 +34,15 @@ int run_gateway(const GatewayArgs& a) {
     config = gateway::parse_config(node_text, {}, /*require_state=*/false);
   } catch (const std::exception& e) {
     std::cerr << "cutover gateway: " << a.config_path << ": " << e.what() << "\n";
+    return 2;
+  }
+  // The master key opens the store's sealed secrets (provider keys, the audit signing key).
+  // Read once, now: a file named on the command line that is unusable stops the start; an
+  // unusable environment variable only matters once the store holds a sealed secret.
+  auto master_key = a.master_key_file.empty() ? identity::MasterKey::from_env()
+                                              : identity::MasterKey::from_file(a.master_key_file);
+  if (!master_key && !a.master_key_file.empty()) {
+    std::cerr << "cutover gateway: --master-key-file: " << master_key.error().message() << "\n";
     return 2;
   }
   const std::string store_url = !a.store_url.empty() ? a.store_url : config->store_url;
@@ -63,7 +74,7 @@ int run_gateway(const GatewayArgs& a) {
       return 2;
     }
   } else {
-    source = std::make_unique<gateway::SnapshotSource>(node_text, store_url);
+    source = std::make_unique<gateway::SnapshotSource>(node_text, store_url, std::move(master_key));
     auto first = source->load();
     if (first) {
       config = std::move(first.value());
@@ -198,6 +209,11 @@ void add_gateway_command(CLI::App& app) {
   cmd->add_option("--store", args->store_url,
                   "Shared store (sqlite:///path or postgres://...): routes and API keys come from "
                   "its active state, live; the file's sections are the fallback (overrides the file's store:)");
+  cmd->add_option("--master-key-file", args->master_key_file,
+                  "File holding the master key (32 bytes: raw, base64 or 64 hex; mode 600) that "
+                  "opens the store's sealed secrets: provider keys and the audit signing key. "
+                  "Default: $CUTOVER_MASTER_KEY. Read once at start; unreadable or malformed: "
+                  "exit 2");
   cmd->callback([args] { set_exit_code(run_gateway(*args)); });
 }
 

@@ -357,22 +357,24 @@ void parse_audit(Reader& r, const YAML::Node& a, Config& c) {
 }
 
 void adopt_audit_signer(const boost::json::object& secrets, const StateDocuments& state, Config& c) {
-  audit::SignerRef ref = open_audit_signer(secrets, state.box);
+  audit::SignerRef ref = open_audit_signer(secrets, state.box, state.no_box_reason);
   c.audit_signer = std::move(ref.signer);
   c.audit_signer_problem = std::move(ref.problem);
 }
 
 }  // namespace
 
-audit::SignerRef open_audit_signer(const boost::json::object& secrets, const identity::SecretBox* box) {
+audit::SignerRef open_audit_signer(const boost::json::object& secrets,
+                                   const identity::SecretBox* box, std::string_view no_box_reason) {
   const auto* sealed = secrets.if_contains(kAuditSigningKeySecret);
   if (!sealed || !sealed->is_string())
     return {nullptr,
             "no audit signing key in the store's secrets: run `cutover audit keygen --store URL` "
-            "with CUTOVER_MASTER_KEY set"};
+            "with CUTOVER_MASTER_KEY set (or --master-key-file)"};
   if (!box)
-    return {nullptr, "the audit signing key is sealed, but there is no usable master key "
-                     "(CUTOVER_MASTER_KEY)"};
+    return {nullptr, "the audit signing key is sealed, but there is no usable master key: " +
+                         (no_box_reason.empty() ? std::string("set CUTOVER_MASTER_KEY")
+                                                : std::string(no_box_reason))};
   auto raw = box->open(sealed->as_string(), secret_binding(kAuditSigningKeySecret));
   if (!raw) return {nullptr, "the audit signing key cannot be opened: " + raw.error().message()};
   std::string key;

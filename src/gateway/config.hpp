@@ -157,6 +157,8 @@ struct StateDocuments {
   // without, only their presence is checked (the state CLI, which has no master key).
   std::string secrets;
   const identity::SecretBox* box = nullptr;
+  // Without box: why there is no master key (named when a sealed secret is needed).
+  std::string no_box_reason;
 };
 
 // The associated data a secret is sealed with: a sealed value moved to another name does
@@ -164,8 +166,11 @@ struct StateDocuments {
 inline std::string secret_binding(std::string_view name) { return "cutover-secret:" + std::string(name); }
 // The secret holding the audit signing key: base64 of the raw 32-byte Ed25519 private key.
 inline constexpr const char* kAuditSigningKeySecret = "audit.signing_key";
-// Opens it from the parsed secrets document; null with the reason when it cannot.
-audit::SignerRef open_audit_signer(const boost::json::object& secrets, const identity::SecretBox* box);
+// Opens it from the parsed secrets document; null with the reason when it cannot
+// (no_box_reason: why box is null).
+audit::SignerRef open_audit_signer(const boost::json::object& secrets,
+                                   const identity::SecretBox* box,
+                                   std::string_view no_box_reason = {});
 
 // Throws ConfigError listing every problem, one per line, each with its path. The caller
 // applies command-line overrides, then shares it as std::shared_ptr<const Config>.

@@ -4,12 +4,15 @@
 #include "core/log.hpp"
 #include "store/postgres/state_listener.hpp"
 
-#include <optional>
-
 namespace cutover::gateway {
 
-SnapshotSource::SnapshotSource(std::string node_yaml, std::string store_url, std::chrono::milliseconds poll)
-    : node_yaml_(std::move(node_yaml)), store_url_(std::move(store_url)), poll_(poll) {}
+SnapshotSource::SnapshotSource(std::string node_yaml, std::string store_url,
+                               Result<identity::MasterKey> master_key,
+                               std::chrono::milliseconds poll)
+    : node_yaml_(std::move(node_yaml)), store_url_(std::move(store_url)), poll_(poll) {
+  if (master_key) box_.emplace(std::move(master_key.value()));
+  else box_problem_ = master_key.error().message();
+}
 
 SnapshotSource::~SnapshotSource() { stop(); }
 
@@ -48,22 +51,14 @@ Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
     }
     prints[v.domain] = {v.version, v.sha256};
   }
-  // Providers that name a sealed secret need the master key, from this gateway's
-  // environment; without it they are a clear error, never an empty key.
-  // The audit signing key needs it too; without it the audit log refuses (and says why)
-  // but the snapshot is still good.
-  std::optional<identity::SecretBox> box;
-  bool providers_need_key = docs.routes.find("\"api_key_secret\"") != std::string::npos;
-  if (providers_need_key || docs.secrets.find(kAuditSigningKeySecret) != std::string::npos) {
-    auto key = identity::MasterKey::from_env();
-    if (!key && providers_need_key)
-      return Error(ErrorCode::kUnavailable, "providers use api_key_secret but the master key is unusable: " +
-                                                key.error().message());
-    if (key) {
-      box.emplace(std::move(key.value()));
-      docs.box = &*box;
-    }
-  }
+  // Providers that name a sealed secret need the master key; without it they are a clear
+  // error, never an empty key. The audit signing key needs it too; without it the audit
+  // log refuses (and says why) but the snapshot is still good.
+  if (!box_ && docs.routes.find("\"api_key_secret\"") != std::string::npos)
+    return Error(ErrorCode::kUnavailable,
+                 "providers use api_key_secret but the master key is unusable: " + box_problem_);
+  if (box_) docs.box = &*box_;
+  else docs.no_box_reason = box_problem_;
   std::shared_ptr<Config> config;
   try {
     config = parse_config(node_yaml_, docs);

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -33,8 +34,12 @@ class SnapshotSource final {
   using Publish = std::function<void(std::shared_ptr<Config>)>;
   using Health = std::function<void(bool degraded)>;
 
-  // node_yaml: the node config file's text; store_url: where the state lives.
+  // node_yaml: the node config file's text; store_url: where the state lives; master_key:
+  // opens the sealed secrets (provider keys, the audit signing key), read once at start
+  // ($CUTOVER_MASTER_KEY or --master-key-file). Its error is reported only when the
+  // store holds a sealed secret, naming why there is no key.
   SnapshotSource(std::string node_yaml, std::string store_url,
+                 Result<identity::MasterKey> master_key,
                  std::chrono::milliseconds poll = std::chrono::milliseconds(250));
   ~SnapshotSource();
 
@@ -62,6 +67,8 @@ class SnapshotSource final {
   const std::string node_yaml_;
   const std::string store_url_;
   const std::chrono::milliseconds poll_;
+  std::optional<identity::SecretBox> box_;  // empty: no usable master key, because of box_problem_
+  std::string box_problem_;
   std::unique_ptr<store::Store> store_;
   std::int64_t seen_counter_ = -1;
   std::chrono::steady_clock::time_point last_expiry_{};

@@ -1,11 +1,13 @@
 // The audit log as a user reads it: every request through the openai SDK (served, denied,
 // failed, streamed) has its entry with the right fields, durable before the response ends;
-// `cutover state apply|rollback` add control entries; `cutover audit verify` trusts the
-// public key from keygen. On SQLite, and on PostgreSQL when the test server runs.
+// `cutover state apply|rollback` and `cutover audit keygen` add control entries; `cutover
+// audit verify` trusts the public keys from keygen; a gateway reads its master key from
+// --master-key-file. On SQLite, and on PostgreSQL when the test server runs.
 // (Load, kill -9 and outages: audit_load.test.mjs; tampering and proofs: audit_tamper.test.mjs.)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -115,8 +117,108 @@ for (const backend of ['sqlite', 'postgres']) {
       assert.equal(apply.request_id, '');
       await a.verifyOk(store.url, store.publicKey);
     });
+
+    // Last in this block: afterwards the log holds two keys.
+    test('audit keygen rotates the key with an audit.keygen control entry signed by the new key', async () => {
+      const keyId = async (file) => createHash('sha256')
+        .update(Buffer.from((await readFile(file, 'utf8')).trim(), 'hex')).digest('hex').slice(0, 16);
+      const oldId = await keyId(store.publicKey);
+      // The store's first entry is its first keygen: one key, none retired.
+      const [first] = (await a.exportLog(store.url)).entries;
+      assert.deepEqual([first.seq, first.entry.kind, first.entry.decision], [1, 'control', 'audit.keygen']);
+      assert.equal(first.entry.reason, `key ${oldId} in service; no key retired`);
+
+      const earlier = (await a.exportLog(store.url)).entries.length;
+      const snapshots = () => gw.logs().filter((l) => l.msg === 'state snapshot loaded').length;
+      const loaded = snapshots();
+      const newPub = path.join(dir, 'rotated.pub');
+      // No grace at all: the old key is retired before the control entry is written, so
+      // only the new key can sign it (docs/AUDIT.md "Keys").
+      const r = await a.cli(['audit', 'keygen', '--store', store.url, '--retire-after', '0', '--public-key-out', newPub],
+        'audit keygen');
+      const newId = /audit signing key ([0-9a-f]{16}) created/.exec(r.stdout)?.[1];
+      assert.equal(newId, await keyId(newPub), r.stdout);
+      assert.match(r.stdout, new RegExp(`^key ${oldId} retires in 0 s$`, 'm'));
+
+      const q = await a.cli(['audit', 'query', '--store', store.url, '--format', 'jsonl'], 'audit query');
+      const rows = q.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const rotations = rows.filter((row) => row.entry.kind === 'control' && row.entry.decision === 'audit.keygen');
+      assert.equal(rotations.length, 2, JSON.stringify(rotations.map((row) => row.entry)));
+      const { seq, entry } = rotations[1];
+      assert.equal(seq, earlier + 1);
+      assert.match(entry.reason, new RegExp(`^key ${newId} in service; key ${oldId} retired at unix ns \\d+$`));
+      assert.match(entry.subject, /^cli:audit keygen \(.+@.+\)$/);
+      assert.match(entry.policy_versions, /^secrets=\d+$/);
+      const table = await a.cli(['audit', 'query', '--store', store.url, '--format', 'table'], 'audit query');
+      assert.match(table.stdout, new RegExp(`^${seq} .* control .* audit\\.keygen`, 'm'));
+
+      // The gateway signs with the new key from its next snapshot on.
+      await h.until(() => snapshots() > loaded, { timeoutMs: 10000, what: 'the gateway to load the new key' });
+      assert.equal((await a.chat(gw)).status, 200);
+
+      // Both public keys: the old one vouches for what it signed before its retirement.
+      const ok = await a.verify(['--store', store.url, '--public-key', store.publicKey, '--public-key', newPub]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, new RegExp(`^ok: ${seq + 1} entries .* 2 keys \\(--public-key\\)`));
+      // The new key alone does not vouch for what the old one signed.
+      const onlyNew = await a.verify(['--store', store.url, '--public-key', newPub]);
+      assert.equal(onlyNew.code, 1, onlyNew.stdout);
+      assert.match(onlyNew.stderr, /FAILED at seq 1: .*unknown key id/);
+    });
   });
 }
+
+// A gateway that reads its master key from --master-key-file, with no CUTOVER_MASTER_KEY.
+describe('a gateway with --master-key-file', () => {
+  const noEnv = { CUTOVER_MASTER_KEY: undefined };
+  let dir, mock, gw, store, config;
+  before(async () => {
+    dir = await h.tempDir('cutover-audit-');
+    mock = await h.startMock();
+    store = await a.storeWithState('sqlite', dir, mock);  // keygen sealed under h.MASTER_KEY
+    config = path.join(dir, 'gateway.yaml');
+    await writeFile(config, h.toYaml(h.gatewayConfig()));
+  });
+  after(() => h.cleanup({ procs: [gw, mock], dirs: [dir] }));
+
+  const keyFile = async (name, text, mode = 0o600) => {
+    const file = path.join(dir, name);
+    await writeFile(file, text);
+    await chmod(file, mode);
+    return file;
+  };
+
+  it('opens the audit signing key and serves 200, audited', { timeout: 60000 }, h.withLogs(() => [gw, mock], async () => {
+    const file = await keyFile('master.key', `${h.MASTER_KEY}\n`);
+    gw = await h.startGateway(h.gatewayConfig(), { dir, args: ['--store', store.url, '--master-key-file', file], env: noEnv });
+    const environ = (await readFile(`/proc/${gw.pid}/environ`, 'latin1')).split('\0');
+    assert.ok(!environ.some((v) => v.startsWith('CUTOVER_MASTER_KEY=')), 'the gateway has CUTOVER_MASTER_KEY');
+    const r = await a.chat(gw);
+    assert.equal(r.status, 200, r.body);
+    const rows = await a.queryRequest(store.url, r.id);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].entry.decision, 'allow');
+    await a.verifyOk(store.url, store.publicKey);
+  }));
+
+  it('exits 2 with one line naming a file that is missing, readable by others or not a key', async () => {
+    const cases = {
+      missing: [path.join(dir, 'no-such.key'), /cannot be opened: No such file or directory/],
+      'mode 644': [await keyFile('open.key', `${h.MASTER_KEY}\n`, 0o644), /accessible by group or others \(mode 0644\).*chmod 600/],
+      'not a key': [await keyFile('bad.key', 'not a master key!\n'), /is neither base64 nor 64 hex characters/],
+      'wrong length': [await keyFile('short.key', `${'ab'.repeat(16)}\n`), /hex characters; a master key in hex has 64/],
+    };
+    for (const [name, [file, why]] of Object.entries(cases)) {
+      const r = await h.runCutover(['gateway', '--config', config, '--store', store.url, '--master-key-file', file],
+        { env: noEnv });
+      assert.equal(r.code, 2, `${name}: exit ${r.code} ${r.signal}\n${r.stderr}`);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, `${name}: ${r.stderr}`);
+      assert.ok(lines[0].startsWith(`cutover gateway: --master-key-file: master key file '${file}' `), `${name}: ${lines[0]}`);
+      assert.match(lines[0], why, name);
+    }
+  });
+});
 
 // The master key of this gateway is not the one the signing key was sealed with.
 describe('a gateway that cannot sign', () => {
