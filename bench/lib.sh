@@ -7,6 +7,10 @@ wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null 
 hz=$(getconf CLK_TCK)
 # CPU time (utime+stime, clock ticks) of the given PIDs, all their threads included.
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+# The whole machine's CPU, clock ticks, from /proc/stat: "BUSY IDLE" (busy: user, nice,
+# system, irq, softirq; idle: idle and iowait; steal, time the hypervisor gave elsewhere,
+# in neither). Everything on the path shares these cores: wrk, the mock, the servers.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
 # wrk's latency ("812.00us", "1.20ms", "2s") in microseconds.
 to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } else print v }'; }
 
