@@ -30,7 +30,7 @@ class Connection final : public Watched {
   // Connects (and for https:// handshakes, verifying the certificate and host name).
   static net::awaitable<Result<std::unique_ptr<Connection>>> open(const Url& url, ssl::context* tls,
                                                                   std::chrono::milliseconds timeout);
-  ~Connection();
+  ~Connection() override;
 
   net::awaitable<beast::error_code> write(Request& req, std::chrono::milliseconds timeout);
   // A request written by hand: head (request line and headers, ending in an empty line)

@@ -10,6 +10,13 @@ namespace cutover::switching {
 namespace net = http::net;
 namespace bhttp = http::bhttp;
 
+void eject(Endpoint& e, std::string_view why) {
+  e.failures.fetch_add(1, std::memory_order_relaxed);
+  if (e.healthy.exchange(false))
+    log::warn("endpoint ejected: a request could not use it",
+              {{"color", e.color}, {"endpoint", e.url.origin}, {"error", why}});
+}
+
 Endpoints::Endpoints(std::chrono::milliseconds probe_interval) : interval_(probe_interval) {}
 
 Endpoints::~Endpoints() { stop(); }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,11 @@ struct Endpoint {
   std::atomic<bool> healthy{true};
   std::atomic<std::uint64_t> requests{0}, failures{0};
 };
+
+// A request could not use `e`: it could not connect, or a request sent on a new connection
+// was lost. Counts the failure and ejects the endpoint (logged once, when it was healthy)
+// until the prober readmits it. Used by every request path (primary and shadow) alike.
+void eject(Endpoint& e, std::string_view why);
 
 class Endpoints final {
  public:

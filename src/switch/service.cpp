@@ -7,6 +7,7 @@
 #include "core/ids.hpp"
 #include "core/random.hpp"
 #include "http/client.hpp"
+#include "switch/upstream.hpp"
 #include "traffic/decide.hpp"
 
 namespace cutover::switching {
@@ -17,64 +18,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::duration_cast;
 
 namespace {
-
-bool hop_by_hop(std::string_view name) {
-  auto eq = [&](std::string_view h) { return beast::iequals(name, h); };
-  return eq("connection") || eq("keep-alive") || eq("proxy-connection") || eq("te") || eq("trailer") ||
-         eq("transfer-encoding") || eq("upgrade") || eq("host") || eq("content-length") ||
-         eq("x-cutover-shadow");
-}
-
-// The upstream request head: the request line, Host, the client's end-to-end headers and
-// the final empty line. Host stands right after the request line (RFC 9112 asks for it
-// first), so that set_host() can point the head at another endpoint in place.
-std::string request_head(const http::Request& req, std::string_view request_id,
-                         std::string_view host) {
-  std::string h;
-  h.reserve(512);
-  h += req.method_string();
-  h += ' ';
-  h += req.target();
-  h += " HTTP/1.1\r\nHost: ";
-  h += host;
-  h += "\r\n";
-  for (const auto& f : req) {
-    if (hop_by_hop(f.name_string())) continue;
-    h += f.name_string();
-    h += ": ";
-    h += f.value();
-    h += "\r\n";
-  }
-  if (req.find("x-request-id") == req.end()) {
-    h += "x-request-id: ";
-    h += request_id;
-    h += "\r\n";
-  }
-  if (!req.body().empty() || req.method() == bhttp::verb::post) {
-    h += "Content-Length: ";
-    h += std::to_string(req.body().size());
-    h += "\r\n";
-  }
-  h += "\r\n";
-  return h;
-}
-
-void set_host(std::string& head, std::string_view host) {
-  const std::size_t at = head.find("\r\n") + 8;  // past the request line and "Host: "
-  head.replace(at, head.find("\r\n", at) - at, host);
-}
-
-// What ShadowWriter::start takes: the head without its Host line (the copy adds its own
-// endpoint's) and without the final empty line (it adds x-cutover-shadow first).
-std::string shadow_head(std::string_view head) {
-  const std::size_t host_at = head.find("\r\n") + 2;
-  const std::size_t host_end = head.find("\r\n", host_at) + 2;
-  std::string out;
-  out.reserve(head.size());
-  out += head.substr(0, host_at);
-  out += head.substr(host_end, head.size() - 2 - host_end);
-  return out;
-}
 
 std::string bearer_sha256(const http::Request& req) {
   std::string_view auth = req[bhttp::field::authorization];
@@ -96,14 +39,12 @@ http::Response json_error(unsigned version, bhttp::status status, std::string_vi
 
 }  // namespace
 
-void Service::eject(Endpoint& e, const std::string& why) {
-  if (e.healthy.exchange(false))
-    log::warn("endpoint ejected: a request could not use it",
-              {{"color", e.color}, {"endpoint", e.url.origin}, {"error", why}});
-}
-
 Service::Service(ServiceOptions options, Endpoints& endpoints, Metrics& metrics, ShadowWriter* shadow)
-    : options_(options), endpoints_(endpoints), metrics_(metrics), shadow_(shadow) {}
+    : options_(options),
+      upstream_{options.connect_timeout, options.response_timeout, options.max_response_bytes},
+      endpoints_(endpoints),
+      metrics_(metrics),
+      shadow_(shadow) {}
 
 void Service::adopt(std::shared_ptr<const PlanSnapshot> plan) {
   auto r = std::make_shared<Routing>();
@@ -186,15 +127,14 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
   std::string request_id(req["x-request-id"]);
   if (request_id.empty()) request_id = new_request_id();
   // Built once, for the endpoint tried first; another endpoint rewrites its Host in place.
-  std::string_view head_host;
-  if (!endpoints.empty()) head_host = endpoints[start]->url.host_header;
-  std::string head = request_head(req, request_id, head_host);
+  std::string head = request_head(
+      req, request_id, endpoints.empty() ? std::string_view() : std::string_view(endpoints[start]->url.host_header));
 
   std::shared_ptr<ShadowPair> shadow;
   if (d.mirror && shadow_) {
     // The executor first: no co_await in an expression with temporaries (GCC 12).
     auto executor = co_await net::this_coro::executor;
-    shadow = shadow_->start(executor, shadow_head(head), req.body(), request_id, color,
+    shadow = shadow_->start(executor, head, req.body(), request_id, color,
                             std::string(d.mirror_color), routing->of(d.mirror_color));
   }
   auto record_primary = [&](bool failed, int status, std::string_view content_type, std::string body) {
@@ -208,62 +148,12 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
     shadow_->primary_done(shadow);
   };
 
-  std::unique_ptr<http::Connection> conn;
   std::optional<http::ResponseParser> parser;
-  std::string last_error = "no endpoints";
-  bool lost = false;  // sent, then the connection died: not retried anywhere
-  for (int pass = 0; pass < 2 && !parser && !lost; ++pass) {
-    for (std::size_t i = 0; i < endpoints.size() && !parser && !lost; ++i) {
-      const auto& e = endpoints[(start + i) % endpoints.size()];
-      if (pass == 0 && !e->healthy.load(std::memory_order_relaxed)) continue;
-      // A pooled connection the gateway closed while idle (or that died with it) fails
-      // before any response byte: once more on a NEW connection, never another pooled one.
-      for (int attempt = 0; attempt < 2; ++attempt) {
-        // Named operations, not co_await inside a conditional expression: GCC 12 destroys
-        // such temporaries twice (see gateway/counters.cpp).
-        std::optional<Result<std::unique_ptr<http::Connection>>> opened;
-        if (attempt == 0) {
-          auto op = http::ConnectionPool::for_this_thread().acquire(e->url, e->tls.get(), options_.connect_timeout);
-          opened.emplace(co_await std::move(op));
-        } else {
-          auto op = http::Connection::open(e->url, e->tls.get(), options_.connect_timeout);
-          opened.emplace(co_await std::move(op));
-        }
-        auto& c = *opened;
-        if (!c) {
-          last_error = c.error().message();
-          e->failures.fetch_add(1, std::memory_order_relaxed);
-          eject(*e, last_error);
-          break;  // not reachable: the next endpoint of this color
-        }
-        conn = std::move(c.value());
-        if (e->url.host_header != head_host) {
-          head_host = e->url.host_header;
-          set_host(head, head_host);
-        }
-        auto ec = co_await conn->write(head, req.body(), options_.response_timeout);
-        parser.emplace();
-        parser->body_limit(options_.max_response_bytes);
-        if (!ec) ec = co_await conn->read_header(*parser, options_.response_timeout);
-        if (!ec) {
-          e->requests.fetch_add(1, std::memory_order_relaxed);
-          break;
-        }
-        const bool stale = conn->reused() && attempt == 0;
-        conn->close();
-        conn.reset();
-        parser.reset();
-        last_error = ec.message();
-        if (!stale) {
-          e->failures.fetch_add(1, std::memory_order_relaxed);
-          eject(*e, last_error);
-          lost = true;  // sent on a new connection and lost: the gateway may have acted on it
-          break;
-        }
-      }
-    }
-  }
-  if (!parser) {
+  auto send = send_upstream(endpoints, start, head, req.body(), parser, upstream_);
+  Upstream sent = co_await std::move(send);
+  auto& conn = sent.conn;
+  const std::string& last_error = sent.error;
+  if (!conn) {
     metrics_.color(color).no_endpoint.fetch_add(1, std::memory_order_relaxed);
     metrics_.count(color, 503);
     record_primary(true, 0, "", "");

@@ -15,6 +15,7 @@
 #include "switch/metrics.hpp"
 #include "switch/plan_source.hpp"
 #include "switch/shadow.hpp"
+#include "switch/upstream.hpp"
 
 namespace cutover::switching {
 
@@ -52,9 +53,8 @@ class Service final : public http::Handler {
   http::net::awaitable<void> forward(http::Request& req, http::Exchange& ex,
                                      std::shared_ptr<const Routing> routing);
 
-  void eject(Endpoint& e, const std::string& why);
-
   const ServiceOptions options_;
+  const UpstreamOptions upstream_;  // options_'s part that send_upstream() takes
   Endpoints& endpoints_;
   Metrics& metrics_;
   ShadowWriter* shadow_;

@@ -1,12 +1,14 @@
-#include "core/clock.hpp"
 #include "switch/shadow.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/random.hpp"
 #include "http/client.hpp"
 #include "store/store.hpp"
+#include "switch/upstream.hpp"
 #include "traffic/compare.hpp"
 
 namespace cutover::switching {
@@ -15,36 +17,39 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// The copy gives up sooner than a primary: nobody waits for it, and a stuck copy holds a
+// connection and its pair.
+constexpr UpstreamOptions kCopyUpstream{std::chrono::seconds(2), std::chrono::seconds(120),
+                                        ShadowWriter::kMaxBodyBytes * 4};
+constexpr std::chrono::seconds kCopyBodyTimeout{300};
 
+// The copy goes to the mirror color by the primary's rules (send_upstream): stale pooled
+// connection -> one new connection -> the next endpoint; unreachable endpoints ejected.
 net::awaitable<void> send_copy(std::shared_ptr<ShadowPair> pair, ShadowWriter* writer, std::string head,
-                               std::string body, std::vector<std::shared_ptr<Endpoint>> endpoints,
-                               std::size_t max_body) {
-  auto t0 = Clock::now();
+                               std::string body, std::vector<std::shared_ptr<Endpoint>> endpoints) {
+  const auto t0 = Clock::now();
   Seen& s = pair->shadow;
   s.failed = true;
-  for (const auto& e : endpoints) {
-    if (!e->healthy.load(std::memory_order_relaxed)) continue;
-    auto c = co_await http::ConnectionPool::for_this_thread().acquire(e->url, e->tls.get(), std::chrono::seconds(2));
-    if (!c) continue;
-    std::string full = head;
-    full.insert(full.find("\r\n") + 2, "Host: " + e->url.host_header + "\r\n");
-    auto ec = co_await c.value()->write(full, body, std::chrono::seconds(60));
-    http::ResponseParser parser;
-    parser.body_limit(max_body * 4);
-    if (!ec) ec = co_await c.value()->read_header(parser, std::chrono::seconds(120));
-    if (!ec) ec = co_await c.value()->read_body(parser, std::chrono::seconds(300));
+  const std::size_t start =
+      endpoints.empty() ? 0 : static_cast<std::size_t>(Random::thread_local_instance().next() % endpoints.size());
+  std::optional<http::ResponseParser> parser;
+  auto send = send_upstream(endpoints, start, head, body, parser, kCopyUpstream);
+  Upstream sent = co_await std::move(send);
+  if (sent.conn) {
+    auto read = sent.conn->read_body(*parser, kCopyBodyTimeout);
+    auto ec = co_await std::move(read);
     if (ec) {
-      c.value()->close();
-      break;
+      sent.conn->close();
+    } else {
+      auto& res = parser->get();
+      s.failed = false;
+      s.status = res.result_int();
+      s.content_type = std::string(res[http::bhttp::field::content_type]);
+      s.body = std::move(res.body());
+      if (s.body.size() > ShadowWriter::kMaxBodyBytes) s.body.resize(ShadowWriter::kMaxBodyBytes);
+      if (parser->keep_alive()) http::ConnectionPool::for_this_thread().release(std::move(sent.conn));
+      else sent.conn->close();
     }
-    s.failed = false;
-    s.status = parser.get().result_int();
-    s.content_type = std::string(parser.get()[http::bhttp::field::content_type]);
-    s.body = std::move(parser.get().body());
-    if (s.body.size() > max_body) s.body.resize(max_body);
-    if (parser.keep_alive()) http::ConnectionPool::for_this_thread().release(std::move(c.value()));
-    else c.value()->close();
-    break;
   }
   s.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
   s.done = true;
@@ -67,7 +72,7 @@ ShadowWriter::~ShadowWriter() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::shared_ptr<ShadowPair> ShadowWriter::start(const net::any_io_executor& ex, std::string head,
+std::shared_ptr<ShadowPair> ShadowWriter::start(const net::any_io_executor& ex, std::string_view head,
                                                 std::string body, std::string request_id,
                                                 std::string primary_color, std::string shadow_color,
                                                 std::vector<std::shared_ptr<Endpoint>> endpoints) {
@@ -76,9 +81,16 @@ std::shared_ptr<ShadowPair> ShadowWriter::start(const net::any_io_executor& ex, 
   pair->primary_color = std::move(primary_color);
   pair->shadow_color = std::move(shadow_color);
   metrics_.color(pair->shadow_color).mirrored.fetch_add(1, std::memory_order_relaxed);
-  head += "x-cutover-shadow: " + (token_.empty() ? std::string("1") : token_) + "\r\n\r\n";
-  net::co_spawn(ex, send_copy(pair, this, std::move(head), std::move(body), std::move(endpoints), kMaxBodyBytes),
-                net::detached);
+  // The primary's head (Host included, rewritten per mirror endpoint), marked as a copy
+  // before its final empty line.
+  const std::string_view mark = token_.empty() ? std::string_view("1") : std::string_view(token_);
+  std::string copy;
+  copy.reserve(head.size() + 20 + mark.size());
+  copy += head.substr(0, head.size() - 2);
+  copy += "x-cutover-shadow: ";
+  copy += mark;
+  copy += "\r\n\r\n";
+  net::co_spawn(ex, send_copy(pair, this, std::move(copy), std::move(body), std::move(endpoints)), net::detached);
   return pair;
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,9 +43,10 @@ class ShadowWriter final {
   ShadowWriter(std::string store_url, std::string token, Metrics& metrics);
   ~ShadowWriter();
 
-  // Sends the copy (request head as received, body) to one of `endpoints` on the caller's
-  // executor and returns the pair the primary fills in with primary_done().
-  std::shared_ptr<ShadowPair> start(const http::net::any_io_executor& ex, std::string head_without_host,
+  // Sends a copy of the request (`head`: the primary's request_head(), Host line included;
+  // `body`) to one of `endpoints` on the caller's executor, by the primary's endpoint rules
+  // (switch/upstream.hpp), and returns the pair the primary fills in with primary_done().
+  std::shared_ptr<ShadowPair> start(const http::net::any_io_executor& ex, std::string_view head,
                                     std::string body, std::string request_id, std::string primary_color,
                                     std::string shadow_color, std::vector<std::shared_ptr<Endpoint>> endpoints);
   void primary_done(const std::shared_ptr<ShadowPair>& pair);

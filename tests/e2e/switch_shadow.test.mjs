@@ -1,9 +1,10 @@
 // Shadow traffic: the switch mirrors requests to the color that does not serve and compares
 // the answers. Identical gateways compare as equal (`cutover shadow report` and /metrics)
 // and the copies are audited as kind shadow, not counted against the caller's rate limit;
-// a green whose provider drifts (mock-llm --drift) compares as different, by kind; a slow
-// or dead green leaves every primary answer as it was, and primaries do not wait for the
-// shadow. On SQLite and on PostgreSQL.
+// a green whose provider drifts (mock-llm --drift) compares as different, by kind; with one
+// of two green gateways killed the copies go to the other one (as a primary would) and
+// still compare as equal; a slow or dead green leaves every primary answer as it was, and
+// primaries do not wait for the shadow. On SQLite and on PostgreSQL.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as h from './harness.mjs';
@@ -13,7 +14,7 @@ const SLOW_MS = 1500;  // the slow shadow's provider latency
 // One key per test (rate limits are per key); the limit is below twice the requests a test
 // sends, so shadow copies counted against the caller would turn primaries or copies into 429s.
 const RPM = 60;
-const keys = Object.fromEntries(['equal', 'drift', 'slow', 'dead'].map((k) => [k, { id: `mirror-${k}`, key: h.secret(`sk-${k}`) }]));
+const keys = Object.fromEntries(['equal', 'drift', 'spare', 'slow', 'dead'].map((k) => [k, { id: `mirror-${k}`, key: h.secret(`sk-${k}`) }]));
 const state = (mock) => s.stateYaml(mock.port, { keys: Object.values(keys) }) +
   h.toYaml({ limits: { rate: [{ scope: 'key', rpm: RPM }] } });
 
@@ -140,6 +141,40 @@ for (const backend of ['sqlite', 'postgres']) {
         return shadows.length >= n && shadows.every((e) => e.kind === 'shadow' && e.shadow === true);
       }, { what: `${n} shadow entries in the drifted green's store` });
       await s.verifyOk(other.store);
+    });
+
+    test('one of two green gateways killed: the copies reach the other one and compare as equal', async () => {
+      const [green1, green2] = await Promise.all([s.gateway(dir, store.url, 'green'), s.gateway(dir, store.url, 'green')]);
+      procs.push(green1, green2);
+      const v = (await s.trafficOk(store.url, ['set', '--env', `green=${green1.url},${green2.url}`, '--mirror', 'green:1'])).version;
+      await s.servesVersion(sw, v);
+      // Both take copies first, so the switch holds pooled connections to green1 when it dies.
+      let since = new Date().toISOString();
+      const warm = await primaries(keys.spare, 12, 'spare warm');
+      let report = await reported(since, warm.length);
+      assert.deepEqual(report.outcomes, { equal: warm.length, equivalent: 0, different: 0, error: 0 }, report.text);
+      const shadowsOf = (gw, results) => {
+        const ids = new Set(results.map((r) => r.id));
+        return gw.logs().filter((l) => l.msg === 'request' && ids.has(l.request_id)).length;
+      };
+      await h.until(() => shadowsOf(green1, warm) + shadowsOf(green2, warm) >= warm.length,
+        { what: 'the warm-up copies in the green gateways\' logs' });
+      assert.ok(shadowsOf(green1, warm) > 0, 'no warm-up copy reached green1');
+
+      // Killed: its pooled connections are stale, connecting is refused. Right away, before
+      // the prober notices, every copy must still reach green2 and compare as equal.
+      green1.signal('SIGKILL');
+      await green1.exited;
+      since = new Date().toISOString();
+      const after1 = await primaries(keys.spare, 20, 'spare killed');
+      report = await reported(since, after1.length);
+      assert.equal(report.total, after1.length, report.text);
+      assert.deepEqual(report.outcomes, { equal: after1.length, equivalent: 0, different: 0, error: 0 }, report.text);
+      await h.until(() => shadowsOf(green2, after1) >= after1.length,
+        { what: `${after1.length} copies in green2's log` });
+      assert.equal(shadowsOf(green2, after1), after1.length);
+
+      await s.trafficOk(store.url, ['set', '--env', `green=${green.url}`, '--mirror', 'green:0']);
     });
 
     test(`a slow green (${SLOW_MS} ms) and a dead one: primaries all succeed and do not wait for the shadow`, async (t) => {
