@@ -43,34 +43,37 @@ int run_keygen(const KeygenArgs& a) {
   if (!generated) return fail("keygen", generated.error().message());
   auto signer = std::make_shared<const audit::Signer>(std::move(generated.value()));
   const std::int64_t now = unix_ns_now();
-  // The public key first: a signature never exists whose key the store does not list.
   // Keys in service until now keep signing for retire_after_s (gateways pick the new key
-  // up from their next snapshot); signatures of theirs dated later are refused.
-  auto rotation = audit::add_signing_key(s->audit(), *signer, now,
-                                         now + std::int64_t{a.retire_after_s} * 1'000'000'000);
+  // up from their next snapshot); signatures of theirs dated later are refused. They are
+  // retired only once the new key is sealed: a failure before leaves them in service.
+  auto rotation = audit::rotate_signing_key(
+      s->audit(), *signer, now, now + std::int64_t{a.retire_after_s} * 1'000'000'000, [&] {
+        return store_secret(*s, key.value(), gateway::kAuditSigningKeySecret,
+                            identity::base64url_encode(signer->private_raw()), "cli:audit keygen");
+      });
   if (!rotation) return fail("keygen", rotation.error().message());
-  auto version = store_secret(*s, key.value(), gateway::kAuditSigningKeySecret,
-                              identity::base64url_encode(signer->private_raw()), "cli:audit keygen");
-  if (!version) return fail("keygen", version.error().message());
   const std::string raw = signer->public_raw();
   const std::string pub_hex = to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+  std::cout << "audit signing key " << signer->key_id() << " created and sealed with master key "
+            << key.value().id() << " (secrets v" << rotation->sealed_version
+            << ")\npublic key: " << pub_hex << "\n";
+  for (const auto& old : rotation->retired)
+    std::cout << "key " << old << " retires in " << a.retire_after_s << " s\n";
+  int code = 0;
   if (!a.public_key_out.empty()) {
     std::ofstream out(a.public_key_out, std::ios::trunc);
     out << pub_hex << "\n";
-    if (!out) return fail("keygen", "cannot write " + a.public_key_out);
+    if (out) std::cout << "written to " << a.public_key_out << "\n";
+    else code = fail("keygen", "the key is in service, but its public key could not be written to " +
+                                   a.public_key_out + " (it is printed above)");
   }
-  std::cout << "audit signing key " << signer->key_id() << " created and sealed with master key "
-            << key.value().id() << " (secrets v" << version.value() << ")\npublic key: " << pub_hex
-            << "\n";
-  if (!a.public_key_out.empty()) std::cout << "written to " << a.public_key_out << "\n";
-  for (const auto& old : rotation->retired)
-    std::cout << "key " << old << " retires in " << a.retire_after_s << " s\n";
   // Signed with the new key, never a retired one: with --retire-after 0 the old key is
   // already past its retirement, and its signature would not verify (docs/AUDIT.md "Keys").
   const auto event = audit::key_rotation_event(
       rotation.value(), "cli:audit keygen (" + user_at_host() + ")",
-      "secrets=" + std::to_string(version.value()));
-  return record_control(*s, event, "audit keygen", {signer, ""}) ? 0 : 1;
+      "secrets=" + std::to_string(rotation->sealed_version));
+  if (!record_control(*s, event, "audit keygen", audit::SignerRef{signer, ""})) code = 1;
+  return code;
 }
 
 int run_checkpoint(const std::string& url) {

@@ -2,10 +2,11 @@
 // failed, streamed) has its entry with the right fields, durable before the response ends;
 // `cutover state apply|rollback` and `cutover audit keygen` add control entries; `cutover
 // audit verify` trusts the public keys from keygen; a gateway reads its master key from
-// --master-key-file. On SQLite, and on PostgreSQL when the test server runs.
+// --master-key-file; a keygen whose seal fails leaves the old key in service. On SQLite, and on PostgreSQL when the test server runs.
 // (Load, kill -9 and outages: audit_load.test.mjs; tampering and proofs: audit_tamper.test.mjs.)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -218,6 +219,61 @@ describe('a gateway with --master-key-file', () => {
       assert.match(lines[0], why, name);
     }
   });
+});
+
+const keyIdOf = async (publicKeyFile) => createHash('sha256')
+  .update(Buffer.from((await readFile(publicKeyFile, 'utf8')).trim(), 'hex')).digest('hex').slice(0, 16);
+
+const writeKeyFile = async (dir, name, text, mode = 0o600) => {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  await chmod(file, mode);
+  return file;
+};
+
+// A keygen whose new key cannot be sealed (here: the store refuses the secrets document)
+// retires nothing: the old key stays in service and what the gateway signs keeps verifying.
+describe('audit keygen whose seal fails', () => {
+  let dir, mock, gw, store;
+  const sqlite = (sql) => new Promise((resolve, reject) => {
+    execFile('sqlite3', [store.url.replace(/^sqlite:\/\//, ''), sql], { timeout: 15000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`sqlite3: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+  before(async () => {
+    dir = await h.tempDir('cutover-audit-');
+    mock = await h.startMock();
+    store = await a.storeWithState('sqlite', dir, mock);
+    gw = await h.startGateway(h.gatewayConfig(), { dir, args: ['--store', store.url] });
+  });
+  after(() => h.cleanup({ procs: [gw, mock], dirs: [dir] }));
+
+  it('exits 1, retires nothing, and the gateway keeps serving with the old key', { timeout: 60000 },
+    h.withLogs(() => [gw, mock], async () => {
+      const oldId = await keyIdOf(store.publicKey);
+      assert.equal((await a.chat(gw)).status, 200);
+      await sqlite(`CREATE TRIGGER refuse_secrets BEFORE INSERT ON state_versions WHEN NEW.domain = 'secrets'
+                    BEGIN SELECT RAISE(ABORT, 'secrets are read-only in this test'); END;`);
+      // No grace: before the fix the old key was retired at once, with no new key sealed.
+      const r = await h.runCutover(['audit', 'keygen', '--store', store.url, '--retire-after', '0'], { env: a.ENV });
+      assert.equal(r.code, 1, `exit ${r.code}\n${r.stdout}${r.stderr}`);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], new RegExp(`^cutover audit keygen: the new key [0-9a-f]{16} could not be sealed, so it ` +
+        `will never sign; key ${oldId} stays in service, not retired: .*secrets are read-only in this test`));
+
+      const keys = (await a.exportLog(store.url)).lines.map((l) => JSON.parse(l)).filter((l) => l.type === 'key');
+      assert.equal(keys.find((k) => k.key_id === oldId)?.retired_unix_ns, 0, JSON.stringify(keys));
+      assert.ok(keys.every((k) => k.retired_unix_ns === 0), JSON.stringify(keys));
+      const ids = [];
+      for (let i = 0; i < 3; i++) {
+        const c = await a.chat(gw);
+        assert.equal(c.status, 200, c.body);
+        ids.push(c.id);
+      }
+      await a.assertEveryIdOnce(store.url, ids);
+      // Signed by the old key after the failed rotation, and still valid.
+      await a.verifyOk(store.url, store.publicKey);
+    }));
 });
 
 // The master key of this gateway is not the one the signing key was sealed with.
