@@ -15,6 +15,7 @@
 #include "audit/reader.hpp"
 #include "cli/audit_common.hpp"
 #include "cli/commands.hpp"
+#include "cli/master_key_option.hpp"
 #include "cli/secrets.hpp"
 #include "cli/store_args.hpp"
 #include "gateway/config.hpp"
@@ -34,8 +35,8 @@ struct KeygenArgs {
 };
 
 int run_keygen(const KeygenArgs& a) {
-  auto key = a.master_key_file.empty() ? identity::MasterKey::from_env()
-                                       : identity::MasterKey::from_file(a.master_key_file);
+  auto key = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(key, a.master_key_file, "audit keygen")) return 1;
   if (!key) return fail("keygen", key.error().message());
   auto s = open_store_or_report(a.store_url, true, "audit keygen");
   if (!s) return 1;
@@ -76,10 +77,12 @@ int run_keygen(const KeygenArgs& a) {
   return code;
 }
 
-int run_checkpoint(const std::string& url) {
+int run_checkpoint(const std::string& url, const std::string& master_key_file) {
+  auto master = load_master_key(master_key_file);
+  if (report_bad_master_key_file(master, master_key_file, "audit checkpoint")) return 1;
   auto s = open_store_or_report(url, true, "audit checkpoint");
   if (!s) return 1;
-  auto key = load_audit_signer(*s);
+  auto key = load_audit_signer(*s, master);
   if (!key.signer) return fail("checkpoint", key.problem);
   auto made = audit::checkpoint_if_due(s->audit(), *key.signer, 1, std::chrono::milliseconds(0),
                                        unix_ns_now());
@@ -192,18 +195,24 @@ void add_audit_command(CLI::App& app) {
                 "key; the previous key is retired after --retire-after seconds. The rotation is "
                 "recorded as an audit.keygen control entry signed with the new key");
   add_store_option(*kg, keygen->store_url);
-  kg->add_option("--master-key-file", keygen->master_key_file, "Master key file (mode 600), instead of the env");
+  add_master_key_option(*kg, keygen->master_key_file,
+                        "the store's secrets, where the new key is sealed");
   kg->add_option("--public-key-out", keygen->public_key_out, "Also write the public key (hex) to this file");
   kg->add_option("--retire-after", keygen->retire_after_s,
                  "Seconds the previous key may still sign (gateways switch on their next snapshot)")
       ->check(CLI::Range(0, 86'400));
   kg->callback([keygen] { set_exit_code(run_keygen(*keygen)); });
 
-  auto cp_url = std::make_shared<std::string>();
+  struct CheckpointArgs {
+    std::string store_url, master_key_file;
+  };
+  auto cpa = std::make_shared<CheckpointArgs>();
   auto* cp = cmd->add_subcommand("checkpoint", "Sign a checkpoint of the whole log now (gateways also do "
                                                "every audit.checkpoint_every entries or _interval_ms)");
-  add_store_option(*cp, *cp_url);
-  cp->callback([cp_url] { set_exit_code(run_checkpoint(*cp_url)); });
+  add_store_option(*cp, cpa->store_url);
+  add_master_key_option(*cp, cpa->master_key_file,
+                        "the store's audit signing key, which signs the checkpoint");
+  cp->callback([cpa] { set_exit_code(run_checkpoint(cpa->store_url, cpa->master_key_file)); });
 
   auto query = std::make_shared<QueryArgs>();
   auto* q = cmd->add_subcommand("query", "Entries of every color, interleaved in sequence order");
