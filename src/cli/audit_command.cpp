@@ -15,6 +15,7 @@
 #include "audit/reader.hpp"
 #include "cli/audit_common.hpp"
 #include "cli/commands.hpp"
+#include "cli/master_key_option.hpp"
 #include "cli/secrets.hpp"
 #include "cli/store_args.hpp"
 #include "gateway/config.hpp"
@@ -34,8 +35,8 @@ struct KeygenArgs {
 };
 
 int run_keygen(const KeygenArgs& a) {
-  auto key = a.master_key_file.empty() ? identity::MasterKey::from_env()
-                                       : identity::MasterKey::from_file(a.master_key_file);
+  auto key = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(key, a.master_key_file, "audit keygen")) return 1;
   if (!key) return fail("keygen", key.error().message());
   auto s = open_store_or_report(a.store_url, true, "audit keygen");
   if (!s) return 1;
@@ -43,40 +44,45 @@ int run_keygen(const KeygenArgs& a) {
   if (!generated) return fail("keygen", generated.error().message());
   auto signer = std::make_shared<const audit::Signer>(std::move(generated.value()));
   const std::int64_t now = unix_ns_now();
-  // The public key first: a signature never exists whose key the store does not list.
   // Keys in service until now keep signing for retire_after_s (gateways pick the new key
-  // up from their next snapshot); signatures of theirs dated later are refused.
-  auto rotation = audit::add_signing_key(s->audit(), *signer, now,
-                                         now + std::int64_t{a.retire_after_s} * 1'000'000'000);
+  // up from their next snapshot); signatures of theirs dated later are refused. They are
+  // retired only once the new key is sealed: a failure before leaves them in service.
+  auto rotation = audit::rotate_signing_key(
+      s->audit(), *signer, now, now + std::int64_t{a.retire_after_s} * 1'000'000'000, [&] {
+        return store_secret(*s, key.value(), gateway::kAuditSigningKeySecret,
+                            identity::base64url_encode(signer->private_raw()), "cli:audit keygen");
+      });
   if (!rotation) return fail("keygen", rotation.error().message());
-  auto version = store_secret(*s, key.value(), gateway::kAuditSigningKeySecret,
-                              identity::base64url_encode(signer->private_raw()), "cli:audit keygen");
-  if (!version) return fail("keygen", version.error().message());
   const std::string raw = signer->public_raw();
   const std::string pub_hex = to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+  std::cout << "audit signing key " << signer->key_id() << " created and sealed with master key "
+            << key.value().id() << " (secrets v" << rotation->sealed_version
+            << ")\npublic key: " << pub_hex << "\n";
+  for (const auto& old : rotation->retired)
+    std::cout << "key " << old << " retires in " << a.retire_after_s << " s\n";
+  int code = 0;
   if (!a.public_key_out.empty()) {
     std::ofstream out(a.public_key_out, std::ios::trunc);
     out << pub_hex << "\n";
-    if (!out) return fail("keygen", "cannot write " + a.public_key_out);
+    if (out) std::cout << "written to " << a.public_key_out << "\n";
+    else code = fail("keygen", "the key is in service, but its public key could not be written to " +
+                                   a.public_key_out + " (it is printed above)");
   }
-  std::cout << "audit signing key " << signer->key_id() << " created and sealed with master key "
-            << key.value().id() << " (secrets v" << version.value() << ")\npublic key: " << pub_hex
-            << "\n";
-  if (!a.public_key_out.empty()) std::cout << "written to " << a.public_key_out << "\n";
-  for (const auto& old : rotation->retired)
-    std::cout << "key " << old << " retires in " << a.retire_after_s << " s\n";
   // Signed with the new key, never a retired one: with --retire-after 0 the old key is
   // already past its retirement, and its signature would not verify (docs/AUDIT.md "Keys").
   const auto event = audit::key_rotation_event(
       rotation.value(), "cli:audit keygen (" + user_at_host() + ")",
-      "secrets=" + std::to_string(version.value()));
-  return record_control(*s, event, "audit keygen", {signer, ""}) ? 0 : 1;
+      "secrets=" + std::to_string(rotation->sealed_version));
+  if (!record_control(*s, event, "audit keygen", audit::SignerRef{signer, ""})) code = 1;
+  return code;
 }
 
-int run_checkpoint(const std::string& url) {
+int run_checkpoint(const std::string& url, const std::string& master_key_file) {
+  auto master = load_master_key(master_key_file);
+  if (report_bad_master_key_file(master, master_key_file, "audit checkpoint")) return 1;
   auto s = open_store_or_report(url, true, "audit checkpoint");
   if (!s) return 1;
-  auto key = load_audit_signer(*s);
+  auto key = load_audit_signer(*s, master);
   if (!key.signer) return fail("checkpoint", key.problem);
   auto made = audit::checkpoint_if_due(s->audit(), *key.signer, 1, std::chrono::milliseconds(0),
                                        unix_ns_now());
@@ -189,18 +195,24 @@ void add_audit_command(CLI::App& app) {
                 "key; the previous key is retired after --retire-after seconds. The rotation is "
                 "recorded as an audit.keygen control entry signed with the new key");
   add_store_option(*kg, keygen->store_url);
-  kg->add_option("--master-key-file", keygen->master_key_file, "Master key file (mode 600), instead of the env");
+  add_master_key_option(*kg, keygen->master_key_file,
+                        "the store's secrets, where the new key is sealed");
   kg->add_option("--public-key-out", keygen->public_key_out, "Also write the public key (hex) to this file");
   kg->add_option("--retire-after", keygen->retire_after_s,
                  "Seconds the previous key may still sign (gateways switch on their next snapshot)")
       ->check(CLI::Range(0, 86'400));
   kg->callback([keygen] { set_exit_code(run_keygen(*keygen)); });
 
-  auto cp_url = std::make_shared<std::string>();
+  struct CheckpointArgs {
+    std::string store_url, master_key_file;
+  };
+  auto cpa = std::make_shared<CheckpointArgs>();
   auto* cp = cmd->add_subcommand("checkpoint", "Sign a checkpoint of the whole log now (gateways also do "
                                                "every audit.checkpoint_every entries or _interval_ms)");
-  add_store_option(*cp, *cp_url);
-  cp->callback([cp_url] { set_exit_code(run_checkpoint(*cp_url)); });
+  add_store_option(*cp, cpa->store_url);
+  add_master_key_option(*cp, cpa->master_key_file,
+                        "the store's audit signing key, which signs the checkpoint");
+  cp->callback([cpa] { set_exit_code(run_checkpoint(cpa->store_url, cpa->master_key_file)); });
 
   auto query = std::make_shared<QueryArgs>();
   auto* q = cmd->add_subcommand("query", "Entries of every color, interleaved in sequence order");

@@ -45,20 +45,20 @@ Result<std::int64_t> parse_time_arg(std::string_view text) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000 + frac_ns;
 }
 
-audit::SignerRef load_audit_signer(store::Store& s) {
+audit::SignerRef load_audit_signer(store::Store& s, const Result<identity::MasterKey>& master) {
   auto doc = active_secrets(s);
   if (!doc) return {nullptr, doc.error().message()};
   boost::json::error_code ec;
   auto v = boost::json::parse(doc.value().empty() ? std::string("{}") : doc.value(), ec);
   if (ec || !v.is_object()) return {nullptr, "the store's secrets document is not a JSON object"};
-  auto key = identity::MasterKey::from_env();
-  if (!key) return gateway::open_audit_signer(v.as_object(), nullptr, key.error().message());
-  identity::SecretBox box(key.value());
+  if (!master) return gateway::open_audit_signer(v.as_object(), nullptr, master.error().message());
+  identity::SecretBox box(master.value());
   return gateway::open_audit_signer(v.as_object(), &box);
 }
 
-bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command) {
-  return record_control(s, event, command, load_audit_signer(s));
+bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command,
+                    const Result<identity::MasterKey>& master) {
+  return record_control(s, event, command, load_audit_signer(s, master));
 }
 
 bool record_control(store::Store& s, const audit::ControlEvent& event, std::string_view command,

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/master_key_option.hpp"
 #include "audit/writer.hpp"
 #include "core/log.hpp"
 #include "gateway/config.hpp"
@@ -39,12 +40,8 @@ int run_gateway(const GatewayArgs& a) {
   // The master key opens the store's sealed secrets (provider keys, the audit signing key).
   // Read once, now: a file named on the command line that is unusable stops the start; an
   // unusable environment variable only matters once the store holds a sealed secret.
-  auto master_key = a.master_key_file.empty() ? identity::MasterKey::from_env()
-                                              : identity::MasterKey::from_file(a.master_key_file);
-  if (!master_key && !a.master_key_file.empty()) {
-    std::cerr << "cutover gateway: --master-key-file: " << master_key.error().message() << "\n";
-    return 2;
-  }
+  auto master_key = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(master_key, a.master_key_file, "gateway")) return 2;
   const std::string store_url = !a.store_url.empty() ? a.store_url : config->store_url;
   // Command-line flags override the file, in every snapshot; a config is immutable once
   // the service has it.
@@ -209,11 +206,9 @@ void add_gateway_command(CLI::App& app) {
   cmd->add_option("--store", args->store_url,
                   "Shared store (sqlite:///path or postgres://...): routes and API keys come from "
                   "its active state, live; the file's sections are the fallback (overrides the file's store:)");
-  cmd->add_option("--master-key-file", args->master_key_file,
-                  "File holding the master key (32 bytes: raw, base64 or 64 hex; mode 600) that "
-                  "opens the store's sealed secrets: provider keys and the audit signing key. "
-                  "Default: $CUTOVER_MASTER_KEY. Read once at start; unreadable or malformed: "
-                  "exit 2");
+  add_master_key_option(*cmd, args->master_key_file,
+                        "the store's sealed secrets: provider keys and the audit signing key. Read "
+                        "once at start; unusable: exit 2");
   cmd->callback([args] { set_exit_code(run_gateway(*args)); });
 }
 

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "cli/commands.hpp"
+#include "cli/master_key_option.hpp"
 #include "cli/secrets.hpp"
 #include "cli/store_args.hpp"
 #include "gateway/config.hpp"
@@ -35,8 +36,8 @@ int run_set(const SecretArgs& a) {
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
     if (value.empty()) return fail("no value on standard input");
   }
-  auto key = a.master_key_file.empty() ? identity::MasterKey::from_env()
-                                       : identity::MasterKey::from_file(a.master_key_file);
+  auto key = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(key, a.master_key_file, "secret set")) return 1;
   if (!key) return fail(key.error().message());
   auto s = open_store_or_report(a.store_url, true, "secret set");
   if (!s) return 1;
@@ -98,7 +99,7 @@ void add_secret_command(CLI::App& app) {
   auto* env = set->add_option("--from-env", args->from_env, "Read the value from this environment variable");
   auto* in = set->add_flag("--stdin", args->from_stdin, "Read the value from standard input");
   env->excludes(in);
-  set->add_option("--master-key-file", args->master_key_file, "Master key file (mode 600), instead of the env");
+  add_master_key_option(*set, args->master_key_file, "the store's secrets, where the value is sealed");
   add_store_option(*set, args->store_url);
   set->callback([args, env, in] {
     if (!*env && !*in) {

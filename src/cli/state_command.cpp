@@ -13,6 +13,7 @@
 
 #include "cli/audit_common.hpp"
 #include "cli/commands.hpp"
+#include "cli/master_key_option.hpp"
 #include "cli/store_args.hpp"
 #include "core/hash.hpp"
 #include "gateway/state_check.hpp"
@@ -32,6 +33,7 @@ struct StateArgs {
   bool dry_run = false;
   std::string domain;
   std::int64_t to = 0;
+  std::string master_key_file;
 };
 
 void fail(std::string_view command, std::string_view message) {
@@ -121,6 +123,8 @@ std::string versions_in_force(store::Store& s) {
 int run_apply(const StateArgs& a) {
   auto file = load_file("apply", a.file);
   if (!file) return 1;
+  auto master = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(master, a.master_key_file, "state apply")) return 1;
   auto s = open_store_or_report(a.store_url, true, "state apply");
   if (!s) return 1;
   auto admin = admin_of(*s);
@@ -167,7 +171,7 @@ int run_apply(const StateArgs& a) {
                 short_sha(v.sha256, 16);
     if (!record_control(*s, {"state.apply", detail, a.author.empty() ? default_author() : a.author,
                              versions_in_force(*s), ""},
-                        "state apply"))
+                        "state apply", master))
       return 1;
   }
   return 0;
@@ -267,6 +271,8 @@ int run_history(const StateArgs& a) {
 }
 
 int run_rollback(const StateArgs& a, bool has_to) {
+  auto master = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(master, a.master_key_file, "state rollback")) return 1;
   auto s = open_store_or_report(a.store_url, true, "state rollback");
   if (!s) return 1;
   auto admin = admin_of(*s);
@@ -290,7 +296,7 @@ int run_rollback(const StateArgs& a, bool has_to) {
                              a.domain + " v" + std::to_string(out->from_version) + " -> v" +
                                  std::to_string(out->active.version),
                              a.author.empty() ? default_author() : a.author, versions_in_force(*s), ""},
-                        "state rollback"))
+                        "state rollback", master))
       return 1;
   }
   return 0;
@@ -322,6 +328,7 @@ void add_state_command(CLI::App& app) {
                     "Recorded with the new versions (default: cli:USER@HOST)");
   apply->add_option("--comment", a->comment, "Recorded with the new versions");
   apply->add_flag("--dry-run", a->dry_run, "Check and print what would change; write nothing");
+  add_master_key_option(*apply, a->master_key_file, kOpensTheControlEntryKey);
   apply->footer(kFormatHelp);
   apply->callback([a] { set_exit_code(run_apply(*a)); });
 
@@ -357,6 +364,7 @@ void add_state_command(CLI::App& app) {
                               "Version to activate (default: the one before the active one)")
                  ->check(CLI::PositiveNumber);
   rollback->add_option("--author", a->author, "Recorded with the change (default: cli:USER@HOST)");
+  add_master_key_option(*rollback, a->master_key_file, kOpensTheControlEntryKey);
   rollback->callback([a, to] { set_exit_code(run_rollback(*a, to->count() > 0)); });
 }
 

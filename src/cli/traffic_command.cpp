@@ -11,6 +11,7 @@
 
 #include "cli/audit_common.hpp"
 #include "cli/commands.hpp"
+#include "cli/master_key_option.hpp"
 #include "cli/store_args.hpp"
 #include "store/canonical_json.hpp"
 #include "traffic/plan.hpp"
@@ -95,7 +96,7 @@ int confirm(store::Store& s, std::int64_t version, int wait_s, std::string_view 
 
 // Stores `next` as the new version, audits it and waits for the switches.
 int commit(store::Store& s, const traffic::Plan& next, const Current& cur, std::string_view action,
-           int wait_s, std::string_view cmd) {
+           int wait_s, std::string_view cmd, const Result<identity::MasterKey>& master) {
   const std::string doc = traffic::canonical_json(next);
   // "flip (from v3)": what `traffic revert` goes back to.
   auto applied = s.state().apply({{"traffic", doc}}, actor(cmd),
@@ -110,17 +111,19 @@ int commit(store::Store& s, const traffic::Plan& next, const Current& cur, std::
   std::cout << "traffic plan v" << version << ": " << summary(next) << "\n";
   record_control(s, {"traffic." + std::string(action), "v" + std::to_string(version) + ": " + summary(next),
                      actor(cmd), "traffic=" + std::to_string(version), ""},
-                 cmd);
+                 cmd, master);
   return confirm(s, version, wait_s, cmd, committed);
 }
 
 struct SetArgs {
-  std::string store_url, active, canary, mirror;
+  std::string store_url, master_key_file, active, canary, mirror;
   std::vector<std::string> envs, cohorts, remove_cohorts;
   int wait_s = 10;
 };
 
 int run_set(const SetArgs& a) {
+  auto master = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(master, a.master_key_file, "traffic set")) return 1;
   auto s = open_store_or_report(a.store_url, true, "traffic set");
   if (!s) return 1;
   auto cur = current_plan(*s);
@@ -192,24 +195,34 @@ int run_set(const SetArgs& a) {
     if (!rule) return fail("traffic set", "--remove-cohort: " + rule.error().message());
     if (!step(traffic::without_cohort(next, rule->match))) return 1;
   }
-  return commit(*s, next, cur.value(), "set", a.wait_s, "traffic set");
+  return commit(*s, next, cur.value(), "set", a.wait_s, "traffic set", master);
 }
 
-int run_flip(const std::string& url, int wait_s) {
-  auto s = open_store_or_report(url, true, "traffic flip");
+// traffic flip | revert
+struct ChangeArgs {
+  std::string store_url, master_key_file;
+  int wait_s = 10;
+};
+
+int run_flip(const ChangeArgs& a) {
+  auto master = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(master, a.master_key_file, "traffic flip")) return 1;
+  auto s = open_store_or_report(a.store_url, true, "traffic flip");
   if (!s) return 1;
   auto cur = current_plan(*s);
   if (!cur) return fail("traffic flip", cur.error().message());
   if (!cur->plan) return fail("traffic flip", "there is no traffic plan yet: create one with `cutover traffic set`");
   auto next = traffic::flipped(*cur->plan);
   if (!next) return fail("traffic flip", next.error().message());
-  return commit(*s, next.value(), cur.value(), "flip", wait_s, "traffic flip");
+  return commit(*s, next.value(), cur.value(), "flip", a.wait_s, "traffic flip", master);
 }
 
 // Undoes the last change: the plan that was in force before it becomes a new version
 // (so a revert of a revert goes forward again, and history stays append-only).
-int run_revert(const std::string& url, int wait_s) {
-  auto s = open_store_or_report(url, true, "traffic revert");
+int run_revert(const ChangeArgs& a) {
+  auto master = load_master_key(a.master_key_file);
+  if (report_bad_master_key_file(master, a.master_key_file, "traffic revert")) return 1;
+  auto s = open_store_or_report(a.store_url, true, "traffic revert");
   if (!s) return 1;
   auto cur = current_plan(*s);
   if (!cur) return fail("traffic revert", cur.error().message());
@@ -234,7 +247,7 @@ int run_revert(const std::string& url, int wait_s) {
   auto plan = traffic::parse_plan(before->document);
   if (!plan) return fail("traffic revert", "plan v" + std::to_string(from) + " does not parse: " + plan.error().message());
   std::cout << "going back to the plan of v" << from << "\n";
-  return commit(*s, plan.value(), cur.value(), "revert", wait_s, "traffic revert");
+  return commit(*s, plan.value(), cur.value(), "revert", a.wait_s, "traffic revert", master);
 }
 
 int run_show(const std::string& url) {
@@ -316,7 +329,6 @@ int run_report(const std::string& url, const std::string& since) {
 
 void add_traffic_command(CLI::App& app) {
   auto url = std::make_shared<std::string>();
-  auto wait_s = std::make_shared<int>(10);
   auto* cmd = app.add_subcommand("traffic", "The traffic plan the switches serve: show it, change it, flip, revert");
   cmd->require_subcommand(1);
   auto* show = cmd->add_subcommand("show", "The plan in force and the version each live switch serves");
@@ -335,17 +347,21 @@ void add_traffic_command(CLI::App& app) {
                                           "tenant:acme->green, subject:agent-7->blue, key:SHA256->green");
   set->add_option("--remove-cohort", a->remove_cohorts, "KIND:MATCH of a rule to remove");
   set->add_option("--wait", a->wait_s, "Seconds to wait for the switches to confirm")->check(CLI::Range(0, 3600));
+  add_master_key_option(*set, a->master_key_file, kOpensTheControlEntryKey);
   set->callback([a] { set_exit_code(run_set(*a)); });
 
+  auto change = std::make_shared<ChangeArgs>();
   auto* flip = cmd->add_subcommand("flip", "Make the candidate (or the other color) active: a blue-green cutover");
-  add_store_option(*flip, *url);
-  flip->add_option("--wait", *wait_s, "Seconds to wait for the switches to confirm");
-  flip->callback([url, wait_s] { set_exit_code(run_flip(*url, *wait_s)); });
+  add_store_option(*flip, change->store_url);
+  flip->add_option("--wait", change->wait_s, "Seconds to wait for the switches to confirm");
+  add_master_key_option(*flip, change->master_key_file, kOpensTheControlEntryKey);
+  flip->callback([change] { set_exit_code(run_flip(*change)); });
 
   auto* revert = cmd->add_subcommand("revert", "Go back to the previous plan version");
-  add_store_option(*revert, *url);
-  revert->add_option("--wait", *wait_s, "Seconds to wait for the switches to confirm");
-  revert->callback([url, wait_s] { set_exit_code(run_revert(*url, *wait_s)); });
+  add_store_option(*revert, change->store_url);
+  revert->add_option("--wait", change->wait_s, "Seconds to wait for the switches to confirm");
+  add_master_key_option(*revert, change->master_key_file, kOpensTheControlEntryKey);
+  revert->callback([change] { set_exit_code(run_revert(*change)); });
 
   auto since = std::make_shared<std::string>();
   auto* shadow = app.add_subcommand("shadow", "Shadow traffic: how the mirrored color's answers compare");

@@ -36,6 +36,12 @@ Status append(AuditStore& store, const audit::Signer& signer, int n, int first =
   });
 }
 
+// The public key as audit_keys holds it: 64 hex.
+std::string public_hex(const audit::Signer& k) {
+  const std::string raw = k.public_raw();
+  return to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+}
+
 struct Keys {
   audit::Signer signer = std::move(audit::Signer::generate().value());
   audit::Keyring ring;
@@ -232,13 +238,10 @@ TEST_P(StoreConformance, AuditKeyRotationKeepsOldEntriesValidAndRefusesARetiredK
   auto s = open_migrated();
   ASSERT_TRUE(s);
   Keys old_key, new_key;
-  auto hex = [](const audit::Signer& k) {
-    return to_hex(reinterpret_cast<const std::uint8_t*>(k.public_raw().data()), 32);
-  };
-  ASSERT_TRUE(s->audit().add_key({old_key.signer.key_id(), hex(old_key.signer), 1, 0}, 1));
+  ASSERT_TRUE(s->audit().add_key({old_key.signer.key_id(), public_hex(old_key.signer), 1, 0}, 1));
   ASSERT_TRUE(append(s->audit(), old_key.signer, 3));  // signed heads dated 1.9e18
   const std::int64_t retired_at = 1'950'000'000'000'000'000;
-  ASSERT_TRUE(s->audit().add_key({new_key.signer.key_id(), hex(new_key.signer), 2, 0}, retired_at));
+  ASSERT_TRUE(s->audit().add_key({new_key.signer.key_id(), public_hex(new_key.signer), 2, 0}, retired_at));
   ASSERT_TRUE(append(s->audit(), new_key.signer, 3, 3));
   auto ring = audit::keyring_of(s->audit().keys().value());
   ASSERT_TRUE(ring.ok());
@@ -253,6 +256,28 @@ TEST_P(StoreConformance, AuditKeyRotationKeepsOldEntriesValidAndRefusesARetiredK
   EXPECT_FALSE(report.verdict.ok);
   EXPECT_EQ(report.verdict.first_bad_seq, 7);
   EXPECT_NE(report.verdict.what.find("retired"), std::string::npos) << report.verdict.what;
+}
+
+// retire_others_at 0 lists a key beside the ones in service and retires nothing (the first
+// step of a rotation); adding it again later with a time retires the others, keeps it.
+TEST_P(StoreConformance, AuditKeyAddedWithoutRetirementLeavesTheOthersInService) {
+  auto s = open_migrated();
+  ASSERT_TRUE(s);
+  Keys a, b;
+  ASSERT_TRUE(s->audit().add_key({a.signer.key_id(), public_hex(a.signer), 1, 0}, 5));
+  ASSERT_TRUE(s->audit().add_key({b.signer.key_id(), public_hex(b.signer), 2, 0}, 0));
+  auto keys = s->audit().keys();
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 2u);
+  for (const auto& k : keys.value()) EXPECT_EQ(k.retired_unix_ns, 0) << k.key_id;
+  ASSERT_TRUE(s->audit().add_key({b.signer.key_id(), public_hex(b.signer), 3, 0}, 7));
+  keys = s->audit().keys();
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 2u);
+  for (const auto& k : keys.value()) {
+    EXPECT_EQ(k.retired_unix_ns, k.key_id == a.signer.key_id() ? 7 : 0) << k.key_id;
+    if (k.key_id == b.signer.key_id()) EXPECT_EQ(k.created_unix_ns, 2);
+  }
 }
 
 }  // namespace

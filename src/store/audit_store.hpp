@@ -104,7 +104,9 @@ class AuditStore {
 
   // Public keys, so a verifier finds every key id ever used (trust comes from
   // --public-key: a key read from the store only proves the store is self-consistent).
-  // Adds k and retires every other key in service as of retire_others_at (a rotation).
+  // Adds k (already listed: kept as it is) and, in the same transaction, retires every
+  // other key in service as of retire_others_at. retire_others_at 0 retires nothing: k is
+  // listed beside the keys in service (the first step of a rotation, audit/key_rotation.hpp).
   virtual Status add_key(const AuditKey& k, std::int64_t retire_others_at) = 0;
   virtual Result<std::vector<AuditKey>> keys() = 0;
 };

@@ -2,10 +2,12 @@
 // failed, streamed) has its entry with the right fields, durable before the response ends;
 // `cutover state apply|rollback` and `cutover audit keygen` add control entries; `cutover
 // audit verify` trusts the public keys from keygen; a gateway reads its master key from
-// --master-key-file. On SQLite, and on PostgreSQL when the test server runs.
+// --master-key-file, and so do the CLI commands that sign; a keygen whose seal fails
+// leaves the old key in service. On SQLite, and on PostgreSQL when the test server runs.
 // (Load, kill -9 and outages: audit_load.test.mjs; tampering and proofs: audit_tamper.test.mjs.)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -216,6 +218,152 @@ describe('a gateway with --master-key-file', () => {
       assert.equal(lines.length, 1, `${name}: ${r.stderr}`);
       assert.ok(lines[0].startsWith(`cutover gateway: --master-key-file: master key file '${file}' `), `${name}: ${lines[0]}`);
       assert.match(lines[0], why, name);
+    }
+  });
+});
+
+const keyIdOf = async (publicKeyFile) => createHash('sha256')
+  .update(Buffer.from((await readFile(publicKeyFile, 'utf8')).trim(), 'hex')).digest('hex').slice(0, 16);
+
+const writeKeyFile = async (dir, name, text, mode = 0o600) => {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  await chmod(file, mode);
+  return file;
+};
+
+// A keygen whose new key cannot be sealed (here: the store refuses the secrets document)
+// retires nothing: the old key stays in service and what the gateway signs keeps verifying.
+describe('audit keygen whose seal fails', () => {
+  let dir, mock, gw, store;
+  const sqlite = (sql) => new Promise((resolve, reject) => {
+    execFile('sqlite3', [store.url.replace(/^sqlite:\/\//, ''), sql], { timeout: 15000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`sqlite3: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+  before(async () => {
+    dir = await h.tempDir('cutover-audit-');
+    mock = await h.startMock();
+    store = await a.storeWithState('sqlite', dir, mock);
+    gw = await h.startGateway(h.gatewayConfig(), { dir, args: ['--store', store.url] });
+  });
+  after(() => h.cleanup({ procs: [gw, mock], dirs: [dir] }));
+
+  it('exits 1, retires nothing, and the gateway keeps serving with the old key', { timeout: 60000 },
+    h.withLogs(() => [gw, mock], async () => {
+      const oldId = await keyIdOf(store.publicKey);
+      assert.equal((await a.chat(gw)).status, 200);
+      await sqlite(`CREATE TRIGGER refuse_secrets BEFORE INSERT ON state_versions WHEN NEW.domain = 'secrets'
+                    BEGIN SELECT RAISE(ABORT, 'secrets are read-only in this test'); END;`);
+      // No grace: before the fix the old key was retired at once, with no new key sealed.
+      const r = await h.runCutover(['audit', 'keygen', '--store', store.url, '--retire-after', '0'], { env: a.ENV });
+      assert.equal(r.code, 1, `exit ${r.code}\n${r.stdout}${r.stderr}`);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], new RegExp(`^cutover audit keygen: the new key [0-9a-f]{16} could not be sealed, so it ` +
+        `will never sign; key ${oldId} stays in service, not retired: .*secrets are read-only in this test`));
+
+      const keys = (await a.exportLog(store.url)).lines.map((l) => JSON.parse(l)).filter((l) => l.type === 'key');
+      assert.equal(keys.find((k) => k.key_id === oldId)?.retired_unix_ns, 0, JSON.stringify(keys));
+      assert.ok(keys.every((k) => k.retired_unix_ns === 0), JSON.stringify(keys));
+      const ids = [];
+      for (let i = 0; i < 3; i++) {
+        const c = await a.chat(gw);
+        assert.equal(c.status, 200, c.body);
+        ids.push(c.id);
+      }
+      await a.assertEveryIdOnce(store.url, ids);
+      // Signed by the old key after the failed rotation, and still valid.
+      await a.verifyOk(store.url, store.publicKey);
+    }));
+});
+
+// The CLI commands that sign (state, traffic, audit checkpoint) with the master key from
+// --master-key-file only, no CUTOVER_MASTER_KEY. No gateway runs: its signed heads would
+// cover the CLI's entries and hide whether the CLI signed them.
+describe('CLI commands with --master-key-file', () => {
+  const noEnv = { ...a.ENV, CUTOVER_MASTER_KEY: undefined };
+  let dir, mock, store, keyId;
+  before(async () => {
+    dir = await h.tempDir('cutover-audit-');
+    mock = await h.startMock();
+    store = await a.storeWithState('sqlite', dir, mock);
+    keyId = await keyIdOf(store.publicKey);
+  });
+  after(() => h.cleanup({ procs: [mock], dirs: [dir] }));
+
+  // The entries the command added and the signed heads among its lines.
+  const run = async (args) => {
+    const earlier = (await a.exportLog(store.url)).entries.length;
+    const r = await h.runCutover(args, { env: noEnv, timeoutMs: 30000 });
+    const lines = (await a.exportLog(store.url)).lines.map((l) => JSON.parse(l));
+    const added = lines.filter((l) => l.type === 'entry').slice(earlier);
+    const heads = lines.filter((l) => l.type === 'head');
+    return { ...r, added, heads };
+  };
+  const stateFile = async (alias) => {
+    const file = path.join(dir, `${alias}.yaml`);
+    await writeFile(file, a.stateYaml(mock.port, { alias }));
+    return file;
+  };
+
+  it('state apply, traffic set and audit checkpoint sign with the key the file opens', { timeout: 60000 }, async () => {
+    const file = await writeKeyFile(dir, 'master.key', `${h.MASTER_KEY}\n`);
+    const apply = await run(['state', 'apply', '-f', await stateFile('chat-file'), '--store', store.url, '--master-key-file', file]);
+    assert.equal(apply.code, 0, apply.stderr);
+    assert.doesNotMatch(apply.stderr, /unsigned/);
+    assert.deepEqual(apply.added.map((e) => e.entry.decision), ['state.apply']);
+    const seq = apply.added[0].seq;
+    assert.ok(apply.heads.some((hd) => hd.seq === seq && hd.key_id === keyId),
+      `no head of seq ${seq} signed by ${keyId}: ${JSON.stringify(apply.heads)}`);
+
+    const set = await run(['traffic', 'set', '--store', store.url, '--env', 'blue=http://127.0.0.1:9', '--wait', '0',
+                           '--master-key-file', file]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(set.added.map((e) => e.entry.decision), ['traffic.set']);
+    assert.ok(set.heads.some((hd) => hd.seq === set.added[0].seq && hd.key_id === keyId), JSON.stringify(set.heads));
+
+    const cp = await h.runCutover(['audit', 'checkpoint', '--store', store.url, '--master-key-file', file], { env: noEnv });
+    assert.equal(cp.code, 0, cp.stderr);
+    assert.match(cp.stdout, new RegExp(`^signed checkpoint of size ${set.added[0].seq}$`, 'm'));
+    await a.verifyOk(store.url, store.publicKey);
+
+    // Without the file (and without the variable) the same commands cannot sign.
+    const unsigned = await run(['state', 'apply', '-f', await stateFile('chat-env'), '--store', store.url]);
+    assert.equal(unsigned.code, 0, unsigned.stderr);
+    assert.match(unsigned.stderr, /written unsigned \(.*CUTOVER_MASTER_KEY is not set/);
+    assert.ok(!unsigned.heads.some((hd) => hd.seq === unsigned.added[0].seq));
+    const noCp = await h.runCutover(['audit', 'checkpoint', '--store', store.url], { env: noEnv });
+    assert.equal(noCp.code, 1, noCp.stdout);
+  });
+
+  it('a bad file is one line and exit 1, before anything changes', { timeout: 60000 }, async () => {
+    const bad = {
+      missing: [path.join(dir, 'no-such.key'), /cannot be opened: No such file or directory/],
+      'mode 644': [await writeKeyFile(dir, 'open.key', `${h.MASTER_KEY}\n`, 0o644), /accessible by group or others/],
+      'not a key': [await writeKeyFile(dir, 'bad.key', 'not a master key!\n'), /is neither base64 nor 64 hex/],
+    };
+    const apply = await stateFile('chat-never');
+    const commands = {
+      'state apply': ['state', 'apply', '-f', apply, '--store', store.url],
+      'state rollback': ['state', 'rollback', 'routes', '--store', store.url],
+      'traffic set': ['traffic', 'set', '--store', store.url, '--env', 'green=http://127.0.0.1:9', '--wait', '0'],
+      'traffic flip': ['traffic', 'flip', '--store', store.url, '--wait', '0'],
+      'traffic revert': ['traffic', 'revert', '--store', store.url, '--wait', '0'],
+      'audit checkpoint': ['audit', 'checkpoint', '--store', store.url],
+      'audit keygen': ['audit', 'keygen', '--store', store.url],
+    };
+    for (const [name, [file, why]] of Object.entries(bad)) {
+      for (const [command, args] of Object.entries(commands)) {
+        const r = await run([...args, '--master-key-file', file]);
+        assert.equal(r.code, 1, `${command}, ${name}: exit ${r.code}\n${r.stdout}${r.stderr}`);
+        const lines = r.stderr.split('\n').filter(Boolean);
+        assert.equal(lines.length, 1, `${command}, ${name}: ${r.stderr}`);
+        assert.ok(lines[0].startsWith(`cutover ${command}: --master-key-file: master key file '${file}' `),
+          `${command}, ${name}: ${lines[0]}`);
+        assert.match(lines[0], why, `${command}, ${name}`);
+        assert.deepEqual(r.added, [], `${command}, ${name}: wrote ${JSON.stringify(r.added)}`);
+        assert.equal(r.stdout, '', `${command}, ${name}`);
+      }
     }
   });
 });

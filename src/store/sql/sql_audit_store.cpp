@@ -217,10 +217,12 @@ Status SqlAuditStore::add_key(const AuditKey& k, std::int64_t retire_others_at) 
       "ON CONFLICT (key_id) DO NOTHING",
       {k.key_id, k.public_key, k.created_unix_ns});
   if (!r.ok()) return r.error();
-  auto retired = c.query(
-      "UPDATE audit_keys SET retired_unix_ns = $1 WHERE key_id <> $2 AND retired_unix_ns = 0",
-      {retire_others_at, k.key_id});
-  if (!retired.ok()) return retired.error();
+  if (retire_others_at != 0) {
+    auto retired = c.query(
+        "UPDATE audit_keys SET retired_unix_ns = $1 WHERE key_id <> $2 AND retired_unix_ns = 0",
+        {retire_others_at, k.key_id});
+    if (!retired.ok()) return retired.error();
+  }
   return tx.commit();
 }
 
