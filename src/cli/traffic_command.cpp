@@ -109,10 +109,13 @@ int commit(store::Store& s, const traffic::Plan& next, const Current& cur, std::
   }
   const std::int64_t version = applied->front().version;
   std::cout << "traffic plan v" << version << ": " << summary(next) << "\n";
-  record_control(s, {"traffic." + std::string(action), "v" + std::to_string(version) + ": " + summary(next),
-                     actor(cmd), "traffic=" + std::to_string(version), ""},
-                 cmd, master);
-  return confirm(s, version, wait_s, cmd, committed);
+  // The change stands either way; like `state apply`, exit 1 when it is not in the audit log.
+  const bool recorded =
+      record_control(s, {"traffic." + std::string(action), "v" + std::to_string(version) + ": " + summary(next),
+                         actor(cmd), "traffic=" + std::to_string(version), ""},
+                     cmd, master);
+  const int confirmed = confirm(s, version, wait_s, cmd, committed);
+  return recorded ? confirmed : 1;
 }
 
 struct SetArgs {

@@ -91,11 +91,12 @@ net::awaitable<void> Service::handle(http::Request& req, http::Exchange& ex) {
     co_return;
   }
   if (!snap) {
-    co_await ex.send(json_error(req.version(), bhttp::status::service_unavailable, "", 0,
+    auto res = json_error(req.version(), bhttp::status::service_unavailable, "", 0,
                                 Error(ErrorCode::kUnavailable,
                                       "This switch has no traffic plan yet (set one with `cutover traffic "
                                       "set`); /readyz says when it has.")
-                                    .with_retry_after(std::chrono::seconds(1))));
+                                    .with_retry_after(std::chrono::seconds(1)));
+    co_await ex.send(std::move(res));  // named first: no temporaries in a co_await (GCC 12)
     co_return;
   }
   co_await forward(req, ex, std::move(routing));
@@ -157,14 +158,15 @@ net::awaitable<void> Service::forward(http::Request& req, http::Exchange& ex,
     metrics_.color(color).no_endpoint.fetch_add(1, std::memory_order_relaxed);
     metrics_.count(color, 503);
     record_primary(true, 0, "", "");
-    co_await ex.send(json_error(req.version(), bhttp::status::service_unavailable, color, snap->version,
+    auto res = json_error(req.version(), bhttp::status::service_unavailable, color, snap->version,
                                 Error(ErrorCode::kUnavailable,
                                       "No gateway of the '" + color + "' environment (plan v" +
                                           std::to_string(snap->version) + ") could take the request: " +
                                           last_error + ". The switch does not move traffic to another "
                                           "color unless the plan says so.")
                                     .with_retry_after(std::chrono::seconds(1)),
-                                request_id));
+                                request_id);
+    co_await ex.send(std::move(res));
     co_return;
   }
 
