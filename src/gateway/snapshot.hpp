@@ -1,10 +1,9 @@
 // Live snapshots of the shared state for one gateway.
 //
 // The gateway serves every request from an immutable Config (a snapshot); this source
-// builds one from the node file overlaid by the store's active documents, and its
-// store::ChangeWatch wakes it when the store's change counter moves (PostgreSQL:
-// LISTEN/NOTIFY, at once; always also polling the counter every poll interval), when it
-// swaps in a new snapshot. In-flight requests keep the snapshot they began with (they hold
+// builds one from the node file overlaid by the store's active documents, and builds and
+// swaps in a new one each time its store::ChangeWatch sees the change counter move
+// (PostgreSQL: LISTEN/NOTIFY, at once; always also polling every poll interval). In-flight requests keep the snapshot they began with (they hold
 // a shared_ptr). If the store becomes unreachable the last snapshot keeps serving and the
 // source reports degraded; it recovers by itself.
 #pragma once
