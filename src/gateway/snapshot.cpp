@@ -2,14 +2,13 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "store/postgres/state_listener.hpp"
 
 namespace cutover::gateway {
 
 SnapshotSource::SnapshotSource(std::string node_yaml, std::string store_url,
                                Result<identity::MasterKey> master_key,
                                std::chrono::milliseconds poll)
-    : node_yaml_(std::move(node_yaml)), store_url_(std::move(store_url)), poll_(poll) {
+    : node_yaml_(std::move(node_yaml)), watch_(std::move(store_url), poll) {
   if (master_key) box_.emplace(std::move(master_key.value()));
   else box_problem_ = master_key.error().message();
 }
@@ -17,23 +16,16 @@ SnapshotSource::SnapshotSource(std::string node_yaml, std::string store_url,
 SnapshotSource::~SnapshotSource() { stop(); }
 
 Result<std::shared_ptr<Config>> SnapshotSource::load() {
-  if (!store_) {
-    auto s = store::open_store(store_url_);
-    if (!s) return std::move(s.error());
-    store_ = std::move(s.value());
-    if (Status st = store_->migrate(); !st) {
-      store_.reset();
-      return std::move(st.error());
-    }
-  }
+  if (auto s = watch_.open(); !s) return std::move(s.error());
   return rebuild();
 }
 
 Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
   // The counter is read first: a change racing with active() is picked up next poll.
-  auto counter = store_->state().change_counter();
+  store::Store& store = *watch_.store();
+  auto counter = store.state().change_counter();
   if (!counter) return std::move(counter.error());
-  auto active = store_->state().active();
+  auto active = store.state().active();
   if (!active) return std::move(active.error());
   StateDocuments docs;
   std::map<std::string, DomainFingerprint> prints;
@@ -71,7 +63,7 @@ Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
     if (!config->state_versions.empty()) config->state_versions += ',';
     config->state_versions += domain + "=" + std::to_string(f.version);
   }
-  seen_counter_ = counter.value();
+  watch_.seen(counter.value());
   std::lock_guard lock(mu_);
   fingerprints_ = std::move(prints);
   return config;
@@ -80,17 +72,15 @@ Result<std::shared_ptr<Config>> SnapshotSource::rebuild() {
 void SnapshotSource::start(Publish publish, Health health) {
   publish_ = std::move(publish);
   health_ = std::move(health);
-  thread_ = std::thread([this] { run(); });
+  watch_.start({.tick = [this] { expire_if_due(); },
+                .reload = [this] { return reload(); },
+                .health =
+                    [this](const Status& st) {
+                      set_degraded(!st, st ? std::string() : st.error().message());
+                    }});
 }
 
-void SnapshotSource::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void SnapshotSource::stop() { watch_.stop(); }
 
 std::map<std::string, DomainFingerprint> SnapshotSource::fingerprints() const {
   std::lock_guard lock(mu_);
@@ -98,8 +88,17 @@ std::map<std::string, DomainFingerprint> SnapshotSource::fingerprints() const {
 }
 
 Status SnapshotSource::expire_counters(std::int64_t now_unix) {
-  if (!store_) return Error(ErrorCode::kUnavailable, "no store");
-  return store_->counters().expire(policy::minute_window(now_unix) - 1);
+  store::Store* store = watch_.store();
+  if (!store) return Error(ErrorCode::kUnavailable, "no store");
+  return store->counters().expire(policy::minute_window(now_unix) - 1);
+}
+
+void SnapshotSource::expire_if_due() {
+  if (!watch_.store() || std::chrono::steady_clock::now() - last_expiry_ <= std::chrono::minutes(1))
+    return;
+  last_expiry_ = std::chrono::steady_clock::now();
+  if (Status st = expire_counters(unix_seconds()); !st)
+    log::warn("rate-limit counter expiry failed", {{"error", st.error().message()}});
 }
 
 void SnapshotSource::set_degraded(bool d, const std::string& why) {
@@ -109,57 +108,13 @@ void SnapshotSource::set_degraded(bool d, const std::string& why) {
   if (health_) health_(d);
 }
 
-void SnapshotSource::run() {
-  // PostgreSQL: LISTEN for the NOTIFY every apply/rollback sends, so a change is seen at
-  // once; polling the counter every poll_ stays as the fallback (and is all SQLite has).
-  std::unique_ptr<store::postgres::StateListener> listener;
-  for (;;) {
-    if (!listener && store_ && store_->backend() == "postgres") {
-      auto l = store::postgres::StateListener::open(store_url_);
-      if (l) listener = std::move(l.value());
-    }
-    if (listener) {
-      // Short waits keep stop() prompt; the counter is still read every poll_ regardless.
-      auto w = listener->wait(std::min(poll_, std::chrono::milliseconds(200)));
-      if (!w) listener.reset();  // connection lost: poll until it is back
-      {
-        std::lock_guard lock(mu_);
-        if (stop_) return;
-      }
-      bool notified = w && w.value().has_value();
-      if (!notified && std::chrono::steady_clock::now() - last_poll_ < poll_) continue;
-    } else {
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, poll_, [this] { return stop_; })) return;
-    }
-    last_poll_ = std::chrono::steady_clock::now();
-    Result<std::shared_ptr<Config>> next = Error(ErrorCode::kUnavailable, "");
-    if (store_ && std::chrono::steady_clock::now() - last_expiry_ > std::chrono::minutes(1)) {
-      last_expiry_ = std::chrono::steady_clock::now();
-      if (Status st = expire_counters(unix_seconds()); !st)
-        log::warn("rate-limit counter expiry failed", {{"error", st.error().message()}});
-    }
-    if (!store_ || seen_counter_ < 0) {
-      next = load();  // no snapshot yet, or the store was never reached
-    } else {
-      auto counter = store_->state().change_counter();
-      if (!counter) {
-        next = std::move(counter.error());
-      } else if (counter.value() == seen_counter_) {
-        set_degraded(false, "");
-        continue;
-      } else {
-        next = rebuild();
-      }
-    }
-    if (!next) {
-      set_degraded(true, next.error().message());
-      continue;
-    }
-    set_degraded(false, "");
-    log::info("state snapshot loaded", {{"change_counter", seen_counter_}});
-    publish_(std::move(next.value()));
-  }
+Status SnapshotSource::reload() {
+  auto next = load();  // opens the store first if it was never reached
+  if (!next) return std::move(next.error());
+  set_degraded(false, "");
+  log::info("state snapshot loaded", {{"change_counter", watch_.seen()}});
+  publish_(std::move(next.value()));
+  return {};
 }
 
 }  // namespace cutover::gateway

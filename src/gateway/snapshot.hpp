@@ -1,26 +1,24 @@
 // Live snapshots of the shared state for one gateway.
 //
 // The gateway serves every request from an immutable Config (a snapshot); this source
-// builds one from the node file overlaid by the store's active documents, then watches the
-// store (PostgreSQL: LISTEN/NOTIFY, at once; always also polling the change counter every
-// poll interval) and swaps in a new snapshot when it moves. In-flight requests keep the snapshot they began with (they hold a
-// shared_ptr). If the store becomes unreachable the last snapshot keeps serving and the
+// builds one from the node file overlaid by the store's active documents, and builds and
+// swaps in a new one each time its store::ChangeWatch sees the change counter move
+// (PostgreSQL: LISTEN/NOTIFY, at once; always also polling every poll interval). In-flight requests keep the snapshot they began with (they hold
+// a shared_ptr). If the store becomes unreachable the last snapshot keeps serving and the
 // source reports degraded; it recovers by itself.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "gateway/config.hpp"
-#include "store/store.hpp"
+#include "store/change_watch.hpp"
 
 namespace cutover::gateway {
 
@@ -62,26 +60,20 @@ class SnapshotSource final {
 
  private:
   Result<std::shared_ptr<Config>> rebuild();
-  void run();
+  Status reload();  // the watch's hooks
+  void expire_if_due();
+  void set_degraded(bool d, const std::string& why);
 
   const std::string node_yaml_;
-  const std::string store_url_;
-  const std::chrono::milliseconds poll_;
   std::optional<identity::SecretBox> box_;  // empty: no usable master key, because of box_problem_
   std::string box_problem_;
-  std::unique_ptr<store::Store> store_;
-  std::int64_t seen_counter_ = -1;
   std::chrono::steady_clock::time_point last_expiry_{};
-  std::chrono::steady_clock::time_point last_poll_{};
   Publish publish_;
   Health health_;
-  void set_degraded(bool d, const std::string& why);
   std::atomic<bool> degraded_{false};
-  mutable std::mutex mu_;  // guards fingerprints_, stop_
+  mutable std::mutex mu_;  // guards fingerprints_
   std::map<std::string, DomainFingerprint> fingerprints_;
-  bool stop_ = false;
-  std::condition_variable cv_;
-  std::thread thread_;
+  store::ChangeWatch watch_;
 };
 
 }  // namespace cutover::gateway

@@ -4,7 +4,6 @@
 #include <boost/json/parse.hpp>
 
 #include "core/log.hpp"
-#include "store/postgres/state_listener.hpp"
 
 namespace cutover::switching {
 namespace {
@@ -36,11 +35,10 @@ std::unordered_map<std::string, Caller> callers_of(const std::string& identity) 
 
 PlanSource::PlanSource(std::string store_url, std::string instance_id, std::string address,
                        std::chrono::milliseconds poll)
-    : url_(std::move(store_url)),
-      id_(std::move(instance_id)),
+    : id_(std::move(instance_id)),
       address_(std::move(address)),
-      poll_(poll),
-      started_unix_ns_(unix_nanos()) {}
+      started_unix_ns_(unix_nanos()),
+      watch_(std::move(store_url), poll) {}
 
 PlanSource::~PlanSource() { stop(); }
 
@@ -51,22 +49,15 @@ Result<std::shared_ptr<const PlanSnapshot>> PlanSource::load() {
 }
 
 Result<std::shared_ptr<const PlanSnapshot>> PlanSource::connect_and_rebuild() {
-  if (!store_) {
-    auto s = store::open_store(url_);
-    if (!s) return std::move(s.error());
-    store_ = std::move(s.value());
-    if (Status m = store_->migrate(); !m) {
-      store_.reset();
-      return m.error();
-    }
-  }
+  if (auto s = watch_.open(); !s) return std::move(s.error());
   return rebuild();
 }
 
 Result<std::shared_ptr<const PlanSnapshot>> PlanSource::rebuild() {
-  auto counter = store_->state().change_counter();
+  store::Store& store = *watch_.store();
+  auto counter = store.state().change_counter();
   if (!counter) return std::move(counter.error());
-  auto active = store_->state().active();
+  auto active = store.state().active();
   if (!active) return std::move(active.error());
   std::string plan_doc, identity;
   std::int64_t version = 0;
@@ -77,7 +68,7 @@ Result<std::shared_ptr<const PlanSnapshot>> PlanSource::rebuild() {
     }
     if (v.domain == "identity") identity = v.document;
   }
-  seen_counter_ = counter.value();
+  watch_.seen(counter.value());
   if (plan_doc.empty())
     return Error(ErrorCode::kUnavailable,
                  "the store has no traffic plan yet: set one with `cutover traffic set --env "
@@ -91,79 +82,50 @@ Result<std::shared_ptr<const PlanSnapshot>> PlanSource::rebuild() {
 
 void PlanSource::start(Publish publish) {
   publish_ = std::move(publish);
-  thread_ = std::thread([this] { run(); });
+  watch_.start({.tick =
+                    [this] {
+                      if (std::chrono::steady_clock::now() - last_heartbeat_ >=
+                          std::chrono::milliseconds(500))
+                        heartbeat();
+                    },
+                .reload = [this] { return reload(); },
+                .health = [this](const Status& st) { health(st); }});
 }
 
 void PlanSource::stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stop_) return;
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  if (store_) (void)store_->traffic().forget(id_);
+  if (stopped_) return;
+  stopped_ = true;
+  watch_.stop();
+  if (store::Store* store = watch_.store()) (void)store->traffic().forget(id_);
 }
 
 void PlanSource::heartbeat() {
-  if (!store_) return;
+  store::Store* store = watch_.store();
+  if (!store) return;
   last_heartbeat_ = std::chrono::steady_clock::now();
   store::SwitchInstance me{id_, address_, served_.load(), started_unix_ns_, unix_nanos()};
-  if (Status st = store_->traffic().heartbeat(me); !st)
+  if (Status st = store->traffic().heartbeat(me); !st)
     log::warn("switch heartbeat failed", {{"error", st.error().message()}});
 }
 
-void PlanSource::run() {
-  std::unique_ptr<store::postgres::StateListener> listener;
-  auto last_poll = std::chrono::steady_clock::now();
-  heartbeat();
-  for (;;) {
-    if (!listener && store_ && store_->backend() == "postgres") {
-      auto l = store::postgres::StateListener::open(url_);
-      if (l) listener = std::move(l.value());
-    }
-    bool notified = false;
-    if (listener) {
-      auto w = listener->wait(std::min(poll_, std::chrono::milliseconds(200)));
-      if (!w) listener.reset();
-      notified = w && w.value().has_value();
-    } else {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, poll_, [this] { return stop_; });
-    }
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_heartbeat_ >= std::chrono::milliseconds(500)) heartbeat();
-    if (!notified && now - last_poll < poll_) continue;
-    last_poll = now;
-    Result<std::shared_ptr<const PlanSnapshot>> next = Error(ErrorCode::kUnavailable, "");
-    if (!store_ || seen_counter_ < 0) {
-      next = connect_and_rebuild();
-    } else {
-      auto counter = store_->state().change_counter();
-      if (!counter) {
-        next = std::move(counter.error());
-      } else if (counter.value() == seen_counter_) {
-        degraded_ = false;
-        continue;
-      } else {
-        next = rebuild();
-      }
-    }
-    if (!next) {
-      if (!degraded_.exchange(true)) log::error("traffic plan unavailable; serving the last one", {{"error", next.error().message()}});
-      continue;
-    }
+Status PlanSource::reload() {
+  auto next = connect_and_rebuild();
+  if (!next) return std::move(next.error());
+  degraded_ = false;
+  if (next.value()->version != served_.load()) {
+    log::info("traffic plan adopted", {{"version", next.value()->version}});
+    publish_(next.value());
+    served_ = next.value()->version;
+    heartbeat();  // at once: `cutover traffic` is waiting for it
+  }
+  return {};
+}
+
+void PlanSource::health(const Status& st) {
+  if (st) {
     degraded_ = false;
-    if (next.value()->version != served_.load()) {
-      log::info("traffic plan adopted", {{"version", next.value()->version}});
-      publish_(next.value());
-      served_ = next.value()->version;
-      heartbeat();  // at once: `cutover traffic` is waiting for it
-    }
+  } else if (!degraded_.exchange(true)) {
+    log::error("traffic plan unavailable; serving the last one", {{"error", st.error().message()}});
   }
 }
 

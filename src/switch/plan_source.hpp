@@ -1,23 +1,20 @@
 // The traffic plan a switch serves: the "traffic" domain of the shared store, plus the
 // identity domain's key -> (subject, tenant) map for cohorts and sticky assignment.
-// Like the gateway's snapshot source: LISTEN on PostgreSQL (a change is seen at once),
-// poll the change counter every poll interval (all SQLite has; the fallback on
-// PostgreSQL), swap an immutable snapshot. Each adoption and every heartbeat interval the
+// Like the gateway's snapshot source, a store::ChangeWatch wakes it when the change
+// counter moves (LISTEN on PostgreSQL, polling every poll interval as the fallback and on
+// SQLite) and it swaps an immutable snapshot. Each adoption and every heartbeat interval the
 // switch writes the plan version it serves into switch_instances, which is how
 // `cutover traffic ...` confirms that every live switch moved.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 
-#include "store/store.hpp"
+#include "store/change_watch.hpp"
 #include "traffic/plan.hpp"
 
 namespace cutover::switching {
@@ -50,22 +47,18 @@ class PlanSource final {
  private:
   Result<std::shared_ptr<const PlanSnapshot>> connect_and_rebuild();
   Result<std::shared_ptr<const PlanSnapshot>> rebuild();
-  void run();
+  Status reload();  // the watch's hooks
+  void health(const Status& st);
   void heartbeat();
 
-  const std::string url_, id_, address_;
-  const std::chrono::milliseconds poll_;
+  const std::string id_, address_;
   const std::int64_t started_unix_ns_;
-  std::unique_ptr<store::Store> store_;
-  std::int64_t seen_counter_ = -1;
   std::atomic<std::int64_t> served_{0};
   std::atomic<bool> degraded_{false};
   std::chrono::steady_clock::time_point last_heartbeat_{};
   Publish publish_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  bool stopped_ = false;
+  store::ChangeWatch watch_;
 };
 
 }  // namespace cutover::switching
