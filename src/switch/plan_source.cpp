@@ -60,13 +60,16 @@ Result<std::shared_ptr<const PlanSnapshot>> PlanSource::rebuild() {
   auto active = store.state().active();
   if (!active) return std::move(active.error());
   std::string plan_doc, identity;
-  std::int64_t version = 0;
+  std::int64_t version = 0, identity_version = 0;
   for (const auto& v : active.value()) {
     if (v.domain == "traffic") {
       plan_doc = v.document;
       version = v.version;
     }
-    if (v.domain == "identity") identity = v.document;
+    if (v.domain == "identity") {
+      identity = v.document;
+      identity_version = v.version;
+    }
   }
   watch_.seen(counter.value());
   if (plan_doc.empty())
@@ -76,7 +79,8 @@ Result<std::shared_ptr<const PlanSnapshot>> PlanSource::rebuild() {
   auto plan = traffic::parse_plan(plan_doc);
   if (!plan) return Error(ErrorCode::kUnavailable, "traffic plan v" + std::to_string(version) +
                                                        " is not usable: " + plan.error().message());
-  auto snap = std::make_shared<PlanSnapshot>(PlanSnapshot{std::move(plan.value()), version, callers_of(identity)});
+  auto snap = std::make_shared<PlanSnapshot>(
+      PlanSnapshot{std::move(plan.value()), version, callers_of(identity), identity_version});
   return std::shared_ptr<const PlanSnapshot>(std::move(snap));
 }
 
@@ -112,11 +116,19 @@ Status PlanSource::reload() {
   auto next = connect_and_rebuild();
   if (!next) return std::move(next.error());
   degraded_ = false;
-  if (next.value()->version != served_.load()) {
-    log::info("traffic plan adopted", {{"version", next.value()->version}});
+  const PlanSnapshot& snap = *next.value();
+  if (snap.version != served_.load()) {
+    log::info("traffic plan adopted", {{"version", snap.version}});
     publish_(next.value());
-    served_ = next.value()->version;
+    served_ = snap.version;
+    served_identity_ = snap.identity_version;
     heartbeat();  // at once: `cutover traffic` is waiting for it
+  } else if (snap.identity_version != served_identity_) {
+    // Same plan, other callers (keys added, tenants moved): cohorts and sticky routing
+    // follow them.
+    log::info("callers updated", {{"identity_version", snap.identity_version}});
+    publish_(next.value());
+    served_identity_ = snap.identity_version;
   }
   return {};
 }

@@ -27,6 +27,7 @@ struct PlanSnapshot {
   traffic::Plan plan;
   std::int64_t version = 0;  // of the "traffic" domain
   std::unordered_map<std::string, Caller> callers;  // by key_sha256 (hex)
+  std::int64_t identity_version = 0;  // of the "identity" domain the callers come from
 };
 
 class PlanSource final {
@@ -54,6 +55,7 @@ class PlanSource final {
   const std::string id_, address_;
   const std::int64_t started_unix_ns_;
   std::atomic<std::int64_t> served_{0};
+  std::int64_t served_identity_ = 0;  // reload() only (the watcher thread)
   std::atomic<bool> degraded_{false};
   std::chrono::steady_clock::time_point last_heartbeat_{};
   Publish publish_;

@@ -154,6 +154,27 @@ for (const backend of ['sqlite', 'postgres']) {
       assert.doesNotMatch((await s.cli(['traffic', 'show', '--store', store.url])).stdout, /cohort/);
     });
 
+    test('a caller added to the identity domain is routed by its cohort without a plan change', async () => {
+      const late = { id: `late-${run}`, key: h.secret('sk-late'), tenant: `late-tenant-${run}` };
+      const set = await s.trafficOk(store.url, ['set', '--active', 'blue', '--cohort', `tenant:${late.tenant}->green`]);
+      await s.servesVersion(sw, set.version);
+      await s.applyState(dir, store.url, s.stateYaml(mock.port, { keys: [...callers, ...Object.values(named), late] }));
+      // The gateways and the switch each pick the new key up from the store within a second
+      // or so; until the switch has it, the key is nobody's and goes to the active color.
+      let color;
+      for (const deadline = Date.now() + 10000; Date.now() < deadline;) {
+        const r = await s.chat(s.client(sw, late.key), {});
+        if (r.status === 200) {
+          assert.equal(r.version, set.version, 'the plan did not change');
+          color = r.color;
+          if (color === 'green') break;
+        }
+        await h.sleep(200);
+      }
+      assert.equal(color, 'green', 'the new caller never reached its cohort');
+      await s.trafficOk(store.url, ['set', '--remove-cohort', `tenant:${late.tenant}`]);
+    });
+
     test('`traffic set --active C` promotes the canary color C (its help: "clears the canary")', async () => {
       await s.trafficOk(store.url, ['set', '--active', 'blue', '--canary', 'green:500']);
       try {
