@@ -66,28 +66,6 @@ int run_list(const SecretArgs& a) {
 
 }  // namespace
 
-Result<std::string> active_secrets(store::Store& s) {
-  auto active = s.state().active();
-  if (!active) return std::move(active.error());
-  for (const auto& v : active.value())
-    if (v.domain == "secrets") return v.document;
-  return std::string();
-}
-
-Result<std::int64_t> store_secret(store::Store& s, const identity::MasterKey& key, std::string_view name,
-                                  std::string_view value, std::string_view author) {
-  identity::SecretBox box(key);
-  auto current = active_secrets(s);
-  if (!current) return std::move(current.error());
-  auto secrets = store::parse_secrets(current.value());
-  if (!secrets) return std::move(secrets.error());
-  secrets.value()[std::string(name)] = box.seal(value, gateway::secret_binding(name));
-  auto applied = s.state().apply({{"secrets", store::secrets_document(secrets.value())}}, author,
-                                 "set " + std::string(name));
-  if (!applied) return std::move(applied.error());
-  return applied.value().empty() ? std::int64_t{0} : applied.value().front().version;
-}
-
 void add_secret_command(CLI::App& app) {
   auto args = std::make_shared<SecretArgs>();
   auto* cmd = app.add_subcommand("secret", "Secrets sealed under the master key in the shared store");

@@ -98,8 +98,9 @@ int confirm(store::Store& s, std::int64_t version, int wait_s, std::string_view 
 int commit(store::Store& s, const traffic::Plan& next, const Current& cur, std::string_view action,
            int wait_s, std::string_view cmd, const Result<identity::MasterKey>& master) {
   const std::string doc = traffic::canonical_json(next);
-  // "flip (from v3)": what `traffic revert` goes back to.
-  auto applied = s.state().apply({{"traffic", doc}}, actor(cmd),
+  // "flip (from v3)": what `traffic revert` goes back to. Based on cur.version: a change
+  // made by someone else meanwhile is refused, not overwritten.
+  auto applied = s.state().apply({{"traffic", doc, cur.version}}, actor(cmd),
                                  std::string(action) + " (from v" + std::to_string(cur.version) + ")");
   if (!applied) return fail(cmd, applied.error().message());
   const auto committed = Clock::now();

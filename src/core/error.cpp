@@ -31,6 +31,7 @@ constexpr Mapping mapping(ErrorCode c) {
     case kRequestTimeout: return {408, "invalid_request_error", "request_timeout", S::kDownstream, L::kInfo, false};
     case kPayloadTooLarge: return {413, "invalid_request_error", "request_too_large", S::kDownstream, L::kInfo, false};
     case kHeadersTooLarge: return {431, "invalid_request_error", "headers_too_large", S::kDownstream, L::kInfo, false};
+    case kConflict: return {409, "invalid_request_error", "conflict", S::kDownstream, L::kInfo, false};
     case kRateLimited: return {429, "rate_limit_error", "rate_limit_exceeded", S::kDownstream, L::kInfo, false};
     case kUpstreamRateLimited: return {429, "rate_limit_error", "upstream_rate_limited", S::kUpstream, L::kWarn, true};
     case kUpstreamError: return {502, "upstream_error", "upstream_error", S::kUpstream, L::kWarn, true};

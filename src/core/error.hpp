@@ -26,6 +26,7 @@ enum class ErrorCode {
   kPayloadTooLarge,    // 413
   kHeadersTooLarge,    // 431
   kRateLimited,        // 429 our own limits
+  kConflict,           // 409 the resource changed since the caller read it
   // Upstream: the provider failed us.
   kUpstreamRateLimited,  // 429 from provider
   kUpstreamError,        // 502 provider 5xx or malformed answer

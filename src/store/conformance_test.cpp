@@ -50,6 +50,29 @@ TEST_P(StoreConformance, TwoStoresMigrateAtOnce) {
   EXPECT_EQ(stores[0]->state().change_counter().value(), 0);
 }
 
+// A read-modify-write names the version it read (DocumentChange::based_on): when the
+// domain moved on meanwhile, the apply is refused whole and the other change stands.
+TEST_P(StoreConformance, ApplyBasedOnAnOlderVersionIsRefusedAndWritesNothing) {
+  auto s = open_migrated();
+  ASSERT_TRUE(s);
+  StateStore& st = s->state();
+  ASSERT_TRUE(st.apply({{"traffic", R"({"v":1})", 0}}, "a", "").ok());  // 0: none yet
+  ASSERT_TRUE(st.apply({{"traffic", R"({"v":2})", 1}}, "b", "").ok());
+  auto stale = st.apply({{"access", R"({"a":1})"}, {"traffic", R"({"v":3})", 1}}, "c", "");
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code(), ErrorCode::kConflict);
+  EXPECT_NE(stale.error().message().find("'traffic' is at version 2, not 1"), std::string::npos)
+      << stale.error().message();
+  auto active = st.active();
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 1u);  // nor the access document of the same call
+  EXPECT_EQ(active->at(0).document, R"({"v":2})");
+  EXPECT_FALSE(st.apply({{"limits", R"({"rpm":1})", 3}}, "d", "").ok());  // none yet, not 3
+  auto same = st.apply({{"traffic", R"({"v":2})", 1}}, "e", "");  // already so: nothing to do
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->empty());
+}
+
 TEST_P(StoreConformance, ApplyCreatesVersionsAndReapplyCreatesNothing) {
   auto s = open_migrated();
   ASSERT_TRUE(s);

@@ -28,6 +28,11 @@ struct StateVersion {
 struct DocumentChange {
   std::string domain;
   std::string document;  // canonical JSON
+  // The active version the document was made from (0: the domain had none), for a
+  // read-modify-write (one secret added to the secrets document, one field of the traffic
+  // plan): when the domain has moved on since, the apply fails (kConflict) instead of
+  // overwriting the other change. Unset: the document replaces whatever is active.
+  std::optional<std::int64_t> based_on = std::nullopt;
 };
 
 class StateStore {

@@ -116,11 +116,16 @@ Result<std::vector<StateVersion>> SqlStateStore::apply(const std::vector<Documen
                        "' appears twice in one apply: give one document per domain");
     std::string sha = to_hex(sha256(ch.document));
     auto active = c.query(
-        "SELECT v.sha256 FROM state_active a JOIN state_versions v ON v.domain = a.domain "
+        "SELECT v.sha256, a.version FROM state_active a JOIN state_versions v ON v.domain = a.domain "
         "AND v.version = a.version WHERE a.domain = $1",
         {ch.domain});
     if (!active.ok()) return active.error();
     if (!active->empty() && active->text(0, 0) == sha) continue;
+    const std::int64_t at = active->empty() ? 0 : active->int64(0, 1);
+    if (ch.based_on && *ch.based_on != at)
+      return Error(ErrorCode::kConflict, "state domain '" + ch.domain + "' is at version " + std::to_string(at) +
+                                             ", not " + std::to_string(*ch.based_on) +
+                                             " as this change assumed: it changed meanwhile; nothing was applied");
     auto next = c.query(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM state_versions WHERE domain = $1", {ch.domain});
     if (!next.ok()) return next.error();
