@@ -49,11 +49,7 @@ echo
 status=0
 urls=("sqlite://$dir/audit.db" "sqlite://$shm/audit.db"); [[ -n ${CUTOVER_BENCH_PG:-} ]] && urls+=("$CUTOVER_BENCH_PG")
 for u in "${urls[@]}"; do
-  if v=$("$bdir/cutover" audit verify --store "$u" --public-key "$dir/audit.pub" 2>&1); then
-    echo "verify: $v"
-  else
-    echo "verify FAILED: $v"; status=1
-  fi
+  verify_chain "$bdir/cutover" "$u" "$dir/audit.pub" "${u%%:*}" || status=1
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(raw results: $dir/append.json)"

@@ -113,19 +113,8 @@ results=$dir/results.tsv
 for r in $(seq "$reps"); do
   for t in "${targets[@]}"; do
     g=${t%@*}
-    before=$(cpu_ticks "${gw_pid[$g]}"); read -r busy0 idle0 <<<"$(machine_ticks)"
-    out=$(wrk -t1 -c32 -d"${dur}s" --latency -s "$(lua_of "$t")" "${url[$g]}")
-    after=$(cpu_ticks "${gw_pid[$g]}"); read -r busy1 idle1 <<<"$(machine_ticks)"
-    errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
-    [[ -z $errs ]] || echo "bench: $t: $errs" >&2
-    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    p50=$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")")
-    p99=$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")")
-    cpu=$(awk -v d=$((after - before)) -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
-    mcpu=$(awk -v d=$((busy1 - busy0)) -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
-    idle=$(awk -v i=$((idle1 - idle0)) -v b=$((busy1 - busy0)) 'BEGIN { printf "%.0f", 100 * i / (i + b) }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$r" "$rps" "$p50" "$p99" "$cpu" "$mcpu" "$idle" >>"$results"
+    m=$(measure "$t" 32 "$dur" "$(lua_of "$t")" "${url[$g]}" "${gw_pid[$g]}")
+    printf '%s\t%s\t%s\n' "$t" "$r" "$m" >>"$results"
   done
 done
 
@@ -168,11 +157,7 @@ echo "disk: 4 KiB write + fdatasync beside the SQLite file, median of 200: $fs u
 echo
 status=0
 for b in "${backends[@]}"; do
-  if v=$("$bin" audit verify --store "${store_url[$b]}" --public-key "$dir/$b.pub" 2>&1); then
-    echo "verify $b: $v"
-  else
-    echo "verify $b FAILED: $v"; status=1
-  fi
+  verify_chain "$bin" "${store_url[$b]}" "$dir/$b.pub" "$b" || status=1
 done
 # The access logs run to tens of MB per gateway: kept only when something failed.
 if ((status)); then echo "(raw results: $results; logs in $dir)"; else

@@ -14,6 +14,33 @@ machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/
 # wrk's latency ("812.00us", "1.20ms", "2s") in microseconds.
 to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } else print v }'; }
 
+# One wrk run (one thread, CONNECTIONS, SECONDS, script LUA) against URL. Prints
+# "rps TAB p50_us TAB p99_us TAB cpu_us/req TAB machine_us/req TAB idle%": cpu counts the
+# PIDs given (all their threads), machine every core's busy time (machine_ticks). Non-2xx
+# answers or socket errors are reported on stderr, labelled LABEL.
+measure() {  # LABEL CONNECTIONS SECONDS LUA URL PID...
+  local label=$1 c=$2 d=$3 lua=$4 url=$5; shift 5
+  local before after busy0 idle0 busy1 idle1 out errs reqs
+  before=$(cpu_ticks "$@"); read -r busy0 idle0 <<<"$(machine_ticks)"
+  out=$(wrk -t1 -c"$c" -d"${d}s" --latency -s "$lua" "$url")
+  after=$(cpu_ticks "$@"); read -r busy1 idle1 <<<"$(machine_ticks)"
+  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
+  [[ -z $errs ]] || echo "bench: $label: $errs" >&2
+  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+  printf '%s\t%s\t%s\t' "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+    "$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")")" "$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")")"
+  awk -v d=$((after - before)) -v m=$((busy1 - busy0)) -v i=$((idle1 - idle0)) -v hz="$hz" -v n="$reqs" \
+    'BEGIN { printf "%.1f\t%.1f\t%.0f\n", d * 1e6 / hz / n, m * 1e6 / hz / n, 100 * i / (i + m) }'
+}
+
+# `cutover audit verify` of the chain at URL against the public key file PUB; prints
+# "verify LABEL: ..." and fails when it does not verify.
+verify_chain() {  # BIN URL PUB LABEL
+  local v
+  if v=$("$1" audit verify --store "$2" --public-key "$3" 2>&1); then echo "verify $4: $v"; else
+    echo "verify $4 FAILED: $v"; return 1; fi
+}
+
 # A throwaway PostgreSQL on loopback (scripts/postgres-test-server.sh), restarted with the
 # durability settings of a real server (fsync, synchronous_commit and full_page_writes
 # on; the test server turns them off). Prints its URL. Stop it with

@@ -49,17 +49,8 @@ for t in mock nginx gateway; do wrk -t1 -c32 -d1s -s bench/chat.lua "${url[$t]}/
 for c in 1 32; do
   for r in $(seq "$reps"); do
     for t in mock nginx gateway; do
-      before=$(cpu_ticks ${cpu_pids[$t]})
-      out=$(wrk -t1 -c"$c" -d"${dur}s" --latency -s bench/chat.lua "${url[$t]}/v1/chat/completions")
-      after=$(cpu_ticks ${cpu_pids[$t]})
-      reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-      errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
-      [[ -z $errs ]] || echo "bench: $t c=$c: $errs" >&2
-      rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-      p50=$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")")
-      p99=$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")")
-      cpu=$(awk -v d=$((after - before)) -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$r" "$t" "$rps" "$p50" "$p99" "$cpu" >>"$results"
+      m=$(measure "$t c=$c" "$c" "$dur" bench/chat.lua "${url[$t]}/v1/chat/completions" ${cpu_pids[$t]})
+      printf '%s\t%s\t%s\t%s\n' "$c" "$r" "$t" "$m" >>"$results"
     done
   done
 done
