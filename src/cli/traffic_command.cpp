@@ -49,6 +49,28 @@ Result<Current> current_plan(store::Store& s) {
   return c;
 }
 
+// What every change starts from: the master key (to sign its audit entry), the store and
+// the plan in force. Empty once it has said why not.
+struct Change {
+  Result<identity::MasterKey> master;
+  std::unique_ptr<store::Store> store;
+  Current cur;
+};
+
+std::optional<Change> start_change(const std::string& store_url, const std::string& master_key_file,
+                                   std::string_view cmd) {
+  auto master = load_master_key(master_key_file);
+  if (report_bad_master_key_file(master, master_key_file, cmd)) return std::nullopt;
+  auto s = open_store_or_report(store_url, true, cmd);
+  if (!s) return std::nullopt;
+  auto cur = current_plan(*s);
+  if (!cur) {
+    fail(cmd, cur.error().message());
+    return std::nullopt;
+  }
+  return Change{std::move(master), std::move(s), std::move(cur.value())};
+}
+
 std::string summary(const traffic::Plan& p) {
   std::string s = "active " + std::string(p.active());
   if (const auto& c = p.candidate()) s += ", canary " + c->color + " " + std::to_string(c->weight_bp) + "bp";
@@ -126,13 +148,10 @@ struct SetArgs {
 };
 
 int run_set(const SetArgs& a) {
-  auto master = load_master_key(a.master_key_file);
-  if (report_bad_master_key_file(master, a.master_key_file, "traffic set")) return 1;
-  auto s = open_store_or_report(a.store_url, true, "traffic set");
-  if (!s) return 1;
-  auto cur = current_plan(*s);
-  if (!cur) return fail("traffic set", cur.error().message());
-  traffic::PlanSpec spec = cur->plan ? cur->plan->spec() : traffic::PlanSpec{};
+  auto change = start_change(a.store_url, a.master_key_file, "traffic set");
+  if (!change) return 1;
+  auto& [master, s, cur] = *change;
+  traffic::PlanSpec spec = cur.plan ? cur.plan->spec() : traffic::PlanSpec{};
   for (const auto& e : a.envs) {  // COLOR=URL[,URL...]
     auto eq = e.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -148,7 +167,7 @@ int run_set(const SetArgs& a) {
   }
   // A new plan takes --active as is; an existing one changes it below with with_active(),
   // which also clears a canary of that color.
-  if (!a.active.empty() && !cur->plan) spec.active = a.active;
+  if (!a.active.empty() && !cur.plan) spec.active = a.active;
   if (spec.active.empty() && spec.environments.size() == 1) spec.active = spec.environments.front().color;
   auto plan = traffic::make_plan(spec);
   if (!plan) return fail("traffic set", plan.error().message());
@@ -199,7 +218,7 @@ int run_set(const SetArgs& a) {
     if (!rule) return fail("traffic set", "--remove-cohort: " + rule.error().message());
     if (!step(traffic::without_cohort(next, rule->match))) return 1;
   }
-  return commit(*s, next, cur.value(), "set", a.wait_s, "traffic set", master);
+  return commit(*s, next, cur, "set", a.wait_s, "traffic set", master);
 }
 
 // traffic flip | revert
@@ -209,33 +228,27 @@ struct ChangeArgs {
 };
 
 int run_flip(const ChangeArgs& a) {
-  auto master = load_master_key(a.master_key_file);
-  if (report_bad_master_key_file(master, a.master_key_file, "traffic flip")) return 1;
-  auto s = open_store_or_report(a.store_url, true, "traffic flip");
-  if (!s) return 1;
-  auto cur = current_plan(*s);
-  if (!cur) return fail("traffic flip", cur.error().message());
-  if (!cur->plan) return fail("traffic flip", "there is no traffic plan yet: create one with `cutover traffic set`");
-  auto next = traffic::flipped(*cur->plan);
+  auto change = start_change(a.store_url, a.master_key_file, "traffic flip");
+  if (!change) return 1;
+  auto& [master, s, cur] = *change;
+  if (!cur.plan) return fail("traffic flip", "there is no traffic plan yet: create one with `cutover traffic set`");
+  auto next = traffic::flipped(*cur.plan);
   if (!next) return fail("traffic flip", next.error().message());
-  return commit(*s, next.value(), cur.value(), "flip", a.wait_s, "traffic flip", master);
+  return commit(*s, next.value(), cur, "flip", a.wait_s, "traffic flip", master);
 }
 
 // Undoes the last change: the plan that was in force before it becomes a new version
 // (so a revert of a revert goes forward again, and history stays append-only).
 int run_revert(const ChangeArgs& a) {
-  auto master = load_master_key(a.master_key_file);
-  if (report_bad_master_key_file(master, a.master_key_file, "traffic revert")) return 1;
-  auto s = open_store_or_report(a.store_url, true, "traffic revert");
-  if (!s) return 1;
-  auto cur = current_plan(*s);
-  if (!cur) return fail("traffic revert", cur.error().message());
-  if (!cur->plan) return fail("traffic revert", "there is no traffic plan yet");
+  auto change = start_change(a.store_url, a.master_key_file, "traffic revert");
+  if (!change) return 1;
+  auto& [master, s, cur] = *change;
+  if (!cur.plan) return fail("traffic revert", "there is no traffic plan yet");
   auto history = s->state().history("traffic");
   if (!history) return fail("traffic revert", history.error().message());
   const store::StateVersion* active = nullptr;
   for (const auto& v : history.value())
-    if (v.version == cur->version) active = &v;
+    if (v.version == cur.version) active = &v;
   std::int64_t from = 0;
   if (active) {
     auto at = active->comment.rfind("(from v");
@@ -245,13 +258,13 @@ int run_revert(const ChangeArgs& a) {
   for (const auto& v : history.value())
     if (v.version == from) before = &v;
   if (!before)
-    return fail("traffic revert", "plan v" + std::to_string(cur->version) +
+    return fail("traffic revert", "plan v" + std::to_string(cur.version) +
                                       " has no earlier plan to go back to (it is the first, or was not "
                                       "made by `cutover traffic`); use `cutover traffic set`");
   auto plan = traffic::parse_plan(before->document);
   if (!plan) return fail("traffic revert", "plan v" + std::to_string(from) + " does not parse: " + plan.error().message());
   std::cout << "going back to the plan of v" << from << "\n";
-  return commit(*s, plan.value(), cur.value(), "revert", a.wait_s, "traffic revert", master);
+  return commit(*s, plan.value(), cur, "revert", a.wait_s, "traffic revert", master);
 }
 
 int run_show(const std::string& url) {
